@@ -9,7 +9,8 @@ export type SpecErrorCode =
   | "Schema"
   | "UnknownField"
   | "Rule"
-  | "Duplicate";
+  | "Duplicate"
+  | "Unreadable";
 
 /** One problem in a spec, located by file, line and column (1-based) and field path. */
 export interface SpecError {

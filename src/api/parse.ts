@@ -1,3 +1,4 @@
+import { CORE_SCHEMA, loadAll } from "js-yaml";
 import { LineCounter, isMap, isScalar, parseAllDocuments, type Document, type Node } from "yaml";
 import { formatSpecError, type SpecError, type SpecErrorCode } from "./errors.js";
 import { explain } from "./messages.js";
@@ -35,6 +36,70 @@ export interface ParseResult {
  * SpecError naming file, line, column and field path. A bad document does not hide good ones.
  */
 export function parseProjects(text: string, file: string): ParseResult {
+  return (Buffer.byteLength(text) <= MAX_SPEC_BYTES && parseFast(text, file)) || parseLocated(text, file);
+}
+
+/** Anchors, aliases and merge keys take the located path, which bounds alias expansion. */
+const MAY_USE_ALIASES = /(^|[\s[{,])[&*<]/;
+
+/**
+ * The common case, a file of valid documents, parsed with a fast parser that keeps no source
+ * positions. Returns undefined whenever anything is off, so that the located parser explains it.
+ */
+function parseFast(text: string, file: string): ParseResult | undefined {
+  if (MAY_USE_ALIASES.test(text)) return undefined;
+  let docs: unknown[];
+  try {
+    docs = loadAll(text, undefined, { schema: CORE_SCHEMA });
+  } catch {
+    return undefined;
+  }
+  const starts = documentStartLines(text);
+  if (starts.length !== docs.length) return undefined;
+  const projects: ParsedProject[] = [];
+  const validate = schemaValidator();
+  for (const [index, data] of docs.entries()) {
+    if (data === null || data === undefined) continue;
+    if (typeof data !== "object" || Array.isArray(data) || checkKind(data as Record<string, unknown>, index))
+      return undefined;
+    if (validate(data).length > 0 || checkRules(data as Project).length > 0) return undefined;
+    const project = data as Project;
+    delete project.status;
+    projects.push({ project, file, document: index, line: starts[index] ?? 1, hash: specHash(project.spec) });
+  }
+  return { projects, errors: [] };
+}
+
+/** The 1-based line where each YAML document's content starts (0 for an empty document). */
+export function documentStartLines(text: string): number[] {
+  const starts: number[] = [];
+  let current: number | undefined;
+  let open = false;
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? "";
+    if (/^---(\s|$)/.test(line)) {
+      if (open) starts.push(current ?? 0);
+      open = true;
+      current = /^---\s+\S/.test(line) && !/^---\s+#/.test(line) ? i + 1 : undefined;
+    } else if (/^\.\.\.(\s|$)/.test(line)) {
+      if (open || current !== undefined) starts.push(current ?? 0);
+      open = false;
+      current = undefined;
+    } else if (current === undefined && !/^\s*(#|$)/.test(line) && !(line.startsWith("%") && !open)) {
+      current = i + 1;
+      open = true;
+    }
+  }
+  if (open) starts.push(current ?? 0);
+  return starts;
+}
+
+/**
+ * Parses with source positions, so that every problem names its line and column. Used for
+ * files the fast path declined; same results for valid documents.
+ */
+export function parseLocated(text: string, file: string): ParseResult {
   const result: ParseResult = { projects: [], errors: [] };
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_SPEC_BYTES) {

@@ -49,7 +49,14 @@ export const FILE_METADATA_SCHEMA: SchemaNode = {
     namespace: { type: "string", minLength: 1, maxLength: 63, pattern: NAME_PATTERN, default: "default" },
     labels: stringMap,
     annotations: stringMap,
+    // written by a server; accepted so that `berth get -o yaml` output can be applied again
+    uid: {},
+    resourceVersion: {},
+    generation: {},
+    creationTimestamp: {},
+    managedFields: {},
   },
+  additionalProperties: false,
 };
 
 /**

@@ -24,7 +24,7 @@ export async function runValidate(
     throw new CliError(`no such file or directory: ${shown.join(", ")}`);
   }
   if (files.length === 0) throw new CliError(`no .yaml or .yml files under ${paths.join(", ")}`);
-  const result = await loadSpecFiles(files);
+  const result = loadSpecFiles(files);
   const valid = result.errors.length === 0;
   if (opts.output === "json") {
     const projects = result.projects.map((p) => ({

@@ -1,0 +1,19 @@
+/**
+ * Benchmark runner: `npm run bench` runs every benchmark, `npm run bench -- NAME...` some.
+ * Each benchmark measures its own baseline in the same run and prints medians and ratios.
+ */
+const BENCHES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
+  validate: () => import("./validate.js"),
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const names = wanted.length > 0 ? wanted : Object.keys(BENCHES);
+for (const name of names) {
+  const load = BENCHES[name];
+  if (!load) {
+    console.error(`unknown benchmark "${name}"; known: ${Object.keys(BENCHES).join(", ")}`);
+    process.exitCode = 2;
+    continue;
+  }
+  await (await load()).run();
+}

@@ -4,6 +4,7 @@
  */
 const BENCHES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   validate: () => import("./validate.js"),
+  converge: () => import("./converge.js"),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

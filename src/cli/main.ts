@@ -1,19 +1,37 @@
-import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { API_VERSION } from "../api/index.js";
+import { DEFAULT_SERVER } from "./client.js";
+import { registerDaemonCommands } from "./daemon-commands.js";
 import { CliError, processIo, type CliIo } from "./io.js";
+import { runCommand } from "./run.js";
+import { berthVersion } from "./version.js";
+export { berthVersion };
 import { runValidate, type ValidateOptions } from "./validate.js";
 
-/** The package version, read from package.json next to the code. */
-export function berthVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
+/** The environment variables the CLI reads, once, in {@link main}. */
+export interface CliEnv {
+  readonly BERTH_SERVER?: string | undefined;
+  readonly BERTH_TOKEN?: string | undefined;
+  readonly BERTH_STATE_DIR?: string | undefined;
+  readonly DOCKER_HOST?: string | undefined;
+  readonly XDG_STATE_HOME?: string | undefined;
+  readonly HOME?: string | undefined;
+}
+
+/** Settings {@link buildProgram} takes instead of reading the environment itself. */
+export interface ProgramSettings {
+  /** Default daemon URL; default http://127.0.0.1:7420. */
+  server?: string;
+  /** Default bearer token. */
+  token?: string;
+  /** Clock for AGE columns; default the wall clock. */
+  now?: () => Date;
+  /** Environment `berth run` reads its defaults from. */
+  env?: CliEnv;
 }
 
 /** Builds the `berth` program. Each action stores its exit code in `result.code`. */
-export function buildProgram(io: CliIo, result: { code: number }): Command {
+export function buildProgram(io: CliIo, result: { code: number }, settings: ProgramSettings = {}): Command {
   const program = new Command("berth")
     .description(
       "Berth turns Project specs (berth.dev/v1alpha1) into running Docker containers with published ports.",
@@ -38,6 +56,14 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
       result.code = await runValidate(paths, opts, io);
     });
 
+  registerDaemonCommands(program, io, result, {
+    server: settings.server ?? DEFAULT_SERVER,
+    ...(settings.token ? { token: settings.token } : {}),
+    now: settings.now ?? (() => new Date()),
+  });
+
+  program.addCommand(runCommand(io, result, settings.env ?? {}));
+
   program
     .command("version")
     .description("print the Berth version and the API version it serves")
@@ -49,10 +75,21 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
   return program;
 }
 
-/** Runs the CLI with `argv` (as process.argv) and returns the exit code. Never calls process.exit. */
-export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+/**
+ * Runs the CLI with `argv` (as process.argv) and returns the exit code. Never calls process.exit.
+ * `env` is read here, once (BERTH_SERVER, BERTH_TOKEN); default `process.env`.
+ */
+export async function main(
+  argv: readonly string[],
+  io: CliIo = processIo,
+  env: CliEnv = process.env,
+): Promise<number> {
   const result = { code: 0 };
-  const program = buildProgram(io, result);
+  const program = buildProgram(io, result, {
+    env,
+    ...(env.BERTH_SERVER ? { server: env.BERTH_SERVER } : {}),
+    ...(env.BERTH_TOKEN ? { token: env.BERTH_TOKEN } : {}),
+  });
   try {
     await program.parseAsync([...argv]);
     return result.code;

@@ -51,7 +51,9 @@ export class DesiredStore implements DesiredReader {
     }
     // Keep the last good definition of projects this version of the file fails to define.
     const broken = parsed.errors.some((e) => !e.project);
-    const named = new Set(parsed.errors.flatMap((e) => (e.project ? [`${e.project.namespace}/${e.project.name}`] : [])));
+    const named = new Set(
+      parsed.errors.flatMap((e) => (e.project ? [`${e.project.namespace}/${e.project.name}`] : [])),
+    );
     for (const [key, def] of prev?.defs ?? []) {
       if (!defs.has(key) && (broken || named.has(key))) defs.set(key, def);
     }
@@ -106,13 +108,26 @@ export class DesiredStore implements DesiredReader {
     const sameSpec = before?.hash === def.hash;
     const generation = before ? (sameSpec ? before.generation : before.generation + 1) : 1;
     const project = structuredClone(def.project);
-    const creationTimestamp = before?.creationTimestamp ?? this.now().toISOString();
+    const now = this.now();
+    const creationTimestamp = before?.creationTimestamp ?? now.toISOString();
+    const specChangedAt = before && sameSpec ? before.specChangedAt : now.getTime();
     project.metadata.generation = generation;
     project.metadata.creationTimestamp = creationTimestamp;
     const specErrors = state.errors.filter(
       (e) => !e.project || `${e.project.namespace}/${e.project.name}` === key,
     );
-    return { key, project, generation, hash: def.hash, file, line: def.line, document: def.document, creationTimestamp, specErrors };
+    return {
+      key,
+      project,
+      generation,
+      hash: def.hash,
+      file,
+      line: def.line,
+      document: def.document,
+      specChangedAt,
+      creationTimestamp,
+      specErrors,
+    };
   }
 
   /** A definition that lost to another file's is an error in its own file. */

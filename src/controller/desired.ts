@@ -16,6 +16,8 @@ export interface DesiredProject {
   line: number;
   /** 0-based index of the document in its file. */
   document: number;
+  /** When the current spec was first seen (ms since the epoch): the start of convergence. */
+  specChangedAt: number;
   /** When this project first appeared, RFC 3339. */
   creationTimestamp: string;
   /**

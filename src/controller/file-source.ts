@@ -63,7 +63,9 @@ export class FileSource implements Source {
     watcher.on("add", onPath);
     watcher.on("change", onPath);
     watcher.on("unlink", (path) => this.schedule(path, () => this.remove(path, enqueue)));
-    watcher.on("error", (err) => this.opts.logger.warn("watching spec files failed", { dir: this.dir, error: String(err) }));
+    watcher.on("error", (err) =>
+      this.opts.logger.warn("watching spec files failed", { dir: this.dir, error: String(err) }),
+    );
     watcher.on("ready", () => {
       scanning = false;
       this.opts.logger.info("spec files loaded", { dir: this.dir, projects: this.opts.store.keys().length });
@@ -95,9 +97,21 @@ export class FileSource implements Source {
     } else {
       if (text.code === "Unreadable" && !this.digests.has(abs)) return; // vanished before it was read
       this.digests.delete(abs);
-      parsed = { projects: [], errors: [{ code: text.code, file: this.display(abs), line: 1, column: 1, path: "", message: text.message }] };
+      parsed = {
+        projects: [],
+        errors: [
+          { code: text.code, file: this.display(abs), line: 1, column: 1, path: "", message: text.message },
+        ],
+      };
     }
-    for (const e of parsed.errors) this.opts.logger.warn("invalid spec", { file: e.file, line: e.line, column: e.column, path: e.path, error: e.message });
+    for (const e of parsed.errors)
+      this.opts.logger.warn("invalid spec", {
+        file: e.file,
+        line: e.line,
+        column: e.column,
+        path: e.path,
+        error: e.message,
+      });
     for (const key of this.opts.store.setFile(abs, parsed)) enqueue(key);
   }
 

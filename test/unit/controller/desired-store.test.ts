@@ -12,13 +12,18 @@ describe("DesiredStore", () => {
     const s = new DesiredStore();
     expect(s.setFile("/d/a.yaml", parse("a.yaml", doc("web")))).toEqual(["default/web"]);
     expect(s.get("default/web")?.generation).toBe(1);
-    expect(s.setFile("/d/a.yaml", parse("a.yaml", doc("web", "1", ", labels: {t: x}")))).toEqual(["default/web"]);
+    expect(s.setFile("/d/a.yaml", parse("a.yaml", doc("web", "1", ", labels: {t: x}")))).toEqual([
+      "default/web",
+    ]);
     expect(s.get("default/web")?.generation).toBe(1);
     expect(s.get("default/web")?.project.metadata.labels).toEqual({ t: "x" });
     s.setFile("/d/a.yaml", parse("a.yaml", doc("web", "2")));
     expect(s.get("default/web")?.generation).toBe(2);
     expect(s.get("default/web")?.project.metadata.generation).toBe(2);
-    expect(s.setFile("/d/a.yaml", parse("a.yaml", doc("other"))).sort()).toEqual(["default/other", "default/web"]);
+    expect(s.setFile("/d/a.yaml", parse("a.yaml", doc("other"))).sort()).toEqual([
+      "default/other",
+      "default/web",
+    ]);
     expect(s.get("default/web")).toBeUndefined();
     expect(s.removeFile("/d/a.yaml")).toEqual(["default/other"]);
     expect(s.keys()).toEqual([]);

@@ -1,0 +1,45 @@
+import type { PortStatus } from "../api/types.js";
+import type { ProjectView } from "../controller/service-view.js";
+
+/** READY: the status's own count, else running-and-not-unhealthy containers over desired ones. */
+export function readyColumn(view: ProjectView): string {
+  if (view.status.ready) return view.status.ready;
+  const ok = (view.status.containers ?? []).filter(
+    (c) =>
+      c.state === "running" &&
+      (c.health === undefined || c.health === "" || c.health === "healthy" || c.health === "none"),
+  ).length;
+  return `${ok}/${view.spec.containers.length}`;
+}
+
+/** PORTS: the status's summary, else `hostPort->containerPort/proto` joined by commas. */
+export function portsColumn(view: ProjectView): string {
+  if (view.status.portSummary) return view.status.portSummary;
+  const ports = (view.status.ports ?? []).map(formatPort);
+  return ports.length > 0 ? ports.join(",") : "<none>";
+}
+
+/** One port as `20001->8080/tcp`, or `8080/tcp` when no host port is published yet. */
+export function formatPort(p: PortStatus): string {
+  const proto = (p.protocol ?? "TCP").toLowerCase();
+  const inner = `${p.containerPort ?? "?"}/${proto}`;
+  return p.hostPort ? `${p.hostPort}->${inner}` : inner;
+}
+
+/** Kubernetes-style resource form of a view, for `-o json|yaml`; applying it again works. */
+export function toResource(view: ProjectView): Record<string, unknown> {
+  return {
+    apiVersion: "berth.dev/v1alpha1",
+    kind: "Project",
+    metadata: {
+      name: view.name,
+      namespace: view.namespace,
+      ...(Object.keys(view.labels).length > 0 ? { labels: view.labels } : {}),
+      ...(Object.keys(view.annotations).length > 0 ? { annotations: view.annotations } : {}),
+      generation: view.generation,
+      creationTimestamp: view.creationTimestamp,
+    },
+    spec: view.spec,
+    status: view.status,
+  };
+}

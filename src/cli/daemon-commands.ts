@@ -1,0 +1,114 @@
+import { Option, type Command } from "commander";
+import { runApply, type ApplyCommandOptions } from "./apply.js";
+import { DaemonClient } from "./client.js";
+import { runDescribe } from "./describe.js";
+import { runGet, type GetOptions } from "./get.js";
+import type { CliIo } from "./io.js";
+import { runWrite, type WriteCommand, type WriteCommandOptions } from "./writes.js";
+
+/** Settings the daemon commands get from `main`: environment read once, and a clock. */
+export interface DaemonCommandSettings {
+  /** Default of `--server` (BERTH_SERVER, else http://127.0.0.1:7420). */
+  server: string;
+  /** Default of `--token` (BERTH_TOKEN). */
+  token?: string;
+  now: () => Date;
+}
+
+interface GlobalOptions {
+  server: string;
+  token?: string;
+}
+
+/**
+ * Adds the commands that talk to a running daemon (get, describe, apply, delete, start, stop,
+ * restart) and the global `--server`/`--token` options to `program`. Each action stores its exit
+ * code in `result.code` and throws CliError for failures.
+ */
+export function registerDaemonCommands(
+  program: Command,
+  io: CliIo,
+  result: { code: number },
+  settings: DaemonCommandSettings,
+): void {
+  program
+    .addOption(
+      new Option("--server <url>", "URL of the Berth daemon (env BERTH_SERVER)").default(settings.server),
+    )
+    .addOption(new Option("--token <token>", "bearer token for a daemon beyond loopback (env BERTH_TOKEN)"));
+  const client = (cmd: Command) => {
+    const g = cmd.optsWithGlobals<GlobalOptions>();
+    const token = g.token ?? settings.token;
+    return new DaemonClient({ server: g.server, ...(token ? { token } : {}) });
+  };
+  const tty = io.errIsTTY === true;
+  const ns = () => new Option("-n, --namespace <namespace>", "namespace of the project (default: default)");
+
+  program
+    .command("get")
+    .summary("list projects, or show one")
+    .description("List projects with their phase, readiness, ports and age, or show one project.")
+    .argument("[name]", "project NAME or NAMESPACE/NAME")
+    .addOption(ns())
+    .option("-A, --all-namespaces", "list projects of all namespaces", false)
+    .addOption(new Option("-o, --output <format>", "output format").choices(["wide", "json", "yaml"]))
+    .option("-l, --selector <selector>", "label selector, e.g. team=web,tier!=db")
+    .addHelpText("after", "\nExamples:\n  berth get\n  berth get -A -o wide\n  berth get web -o yaml")
+    .action(async (name: string | undefined, opts: GetOptions, cmd: Command) => {
+      result.code = await runGet(client(cmd), name, opts, io, settings.now());
+    });
+
+  program
+    .command("describe")
+    .summary("show a project in detail")
+    .description("Show a project's conditions, containers, ports, spec errors and recent transitions.")
+    .argument("<name>", "project NAME or NAMESPACE/NAME")
+    .addOption(ns())
+    .action(async (name: string, opts: { namespace?: string }, cmd: Command) => {
+      result.code = await runDescribe(client(cmd), name, opts, io, settings.now());
+    });
+
+  program
+    .command("apply")
+    .summary("create or update projects from spec files")
+    .description(
+      "Validate spec files, then write them into the daemon's watched directory, replacing the\n" +
+        "documents that define the same projects. All files are applied together or not at all.",
+    )
+    .option("-f, --filename <path>", "spec file or directory (repeatable)", collect, [])
+    .option("--dry-run", "validate and show what would change, without writing", false)
+    .option("--wait", "wait until the projects are running (or stopped)", false)
+    .option("--timeout <duration>", "how long --wait waits", "60s")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  berth apply -f examples/web.yaml --wait\n  berth apply -f specs/ --dry-run",
+    )
+    .action(async (opts: ApplyCommandOptions, cmd: Command) => {
+      result.code = await runApply(client(cmd), opts, io, tty);
+    });
+
+  const writes: Array<[WriteCommand, string]> = [
+    ["delete", "delete a project (removes its document from its spec file)"],
+    ["start", "set a project's spec.state to Running"],
+    ["stop", "set a project's spec.state to Stopped (containers stop, ports are kept)"],
+    ["restart", "restart a project's containers (sets the berth.dev/restartedAt annotation)"],
+  ];
+  for (const [command, summary] of writes) {
+    program
+      .command(command)
+      .summary(summary)
+      .description(`${summary[0]?.toUpperCase() ?? ""}${summary.slice(1)}.`)
+      .argument("<name>", "project NAME or NAMESPACE/NAME")
+      .addOption(ns())
+      .option("--dry-run", "show what would change, without writing", false)
+      .option("--wait", "wait until the change has converged", false)
+      .option("--timeout <duration>", "how long --wait waits", "60s")
+      .action(async (name: string, opts: WriteCommandOptions, cmd: Command) => {
+        result.code = await runWrite(command, client(cmd), name, opts, io, tty);
+      });
+  }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,113 @@
+import { formatSpecError } from "../api/errors.js";
+import type { ProjectView } from "../controller/service-view.js";
+import type { DaemonClient } from "./client.js";
+import { formatPort, readyColumn } from "./columns.js";
+import { ageOf } from "./duration.js";
+import type { CliIo } from "./io.js";
+import { resolveName } from "./names.js";
+import { renderTable } from "./table.js";
+
+/** Recent transitions `describe` shows, newest last. */
+const TRANSITIONS_SHOWN = 10;
+
+/** `berth describe NAME`: prints one project in detail. Throws CliError (e.g. not found). */
+export async function runDescribe(
+  client: DaemonClient,
+  name: string,
+  opts: { namespace?: string },
+  io: CliIo,
+  now: Date,
+): Promise<number> {
+  const ref = resolveName(name, opts.namespace);
+  io.out(formatDescribe(await client.get(ref.namespace, ref.name), now));
+  return 0;
+}
+
+/**
+ * The kubectl-describe style text of a project: identity, phase, spec file, then Conditions,
+ * Containers, Ports, Spec errors and Recent transitions as indented tables (`<none>` when
+ * empty). Pure.
+ */
+export function formatDescribe(v: ProjectView, now: Date): string {
+  const st = v.status;
+  const observed =
+    st.observedGeneration === undefined ? "not yet observed" : `observed ${st.observedGeneration}`;
+  const fields: Array<[string, string]> = [
+    ["Name", v.name],
+    ["Namespace", v.namespace],
+    ["Labels", pairs(v.labels)],
+    ["Annotations", pairs(v.annotations)],
+    ["Desired state", v.spec.state],
+    ["Phase", st.phase ?? "Pending"],
+    ["Ready", readyColumn(v)],
+    ["Generation", `${v.generation} (${observed})`],
+    ["Created", `${v.creationTimestamp} (${ageOf(v.creationTimestamp, now)} ago)`],
+    ["Spec file", `${v.file}:${v.line}`],
+    ["Spec hash", v.hash.slice(0, 12)],
+  ];
+  if (st.lastReconcileTime)
+    fields.push(["Last reconcile", `${st.lastReconcileTime} (${ageOf(st.lastReconcileTime, now)} ago)`]);
+  const label = Math.max(16, ...fields.map(([k]) => k.length + 2));
+  let out = fields.map(([k, val]) => `${`${k}:`.padEnd(label)}${indentRest(val, label)}`).join("\n") + "\n";
+  out += section(
+    "Conditions",
+    ["TYPE", "STATUS", "REASON", "MESSAGE", "AGE"],
+    (st.conditions ?? []).map((c) => [
+      c.type,
+      c.status,
+      c.reason,
+      c.message,
+      ageOf(c.lastTransitionTime, now),
+    ]),
+  );
+  out += section("Containers", ["NAME", "STATE", "HEALTH", "RESTARTS", "ID"], containerRows(v));
+  out += section(
+    "Ports",
+    ["CONTAINER", "NAME", "PORT", "URL"],
+    (st.ports ?? []).map((p) => [p.container ?? "", p.name ?? "", formatPort(p), p.url ?? ""]),
+  );
+  out +=
+    v.specErrors.length === 0
+      ? "Spec errors:\n  <none>\n"
+      : `Spec errors:\n${v.specErrors.map((e) => `  ${formatSpecError(e)}\n`).join("")}`;
+  out += section(
+    "Recent transitions",
+    ["AGE", "FROM", "TO", "REASON", "MESSAGE"],
+    v.transitions
+      .slice(-TRANSITIONS_SHOWN)
+      .map((t) => [ageOf(t.time, now), t.from ?? "", t.to, t.reason, t.message]),
+  );
+  return out;
+}
+
+function containerRows(v: ProjectView): string[][] {
+  const observed = new Map((v.status.containers ?? []).map((c) => [c.name, c]));
+  const names = [
+    ...v.spec.containers.map((c) => c.name),
+    ...[...observed.keys()].filter((n) => !v.spec.containers.some((c) => c.name === n)),
+  ];
+  return names.map((name) => {
+    const c = observed.get(name);
+    return [
+      name,
+      c?.state ?? "<not created>",
+      c?.health || "-",
+      String(c?.restartCount ?? 0),
+      (c?.containerID ?? "").slice(0, 12),
+    ];
+  });
+}
+
+function section(title: string, headers: string[], rows: string[][]): string {
+  if (rows.length === 0) return `${title}:\n  <none>\n`;
+  return `${title}:\n${renderTable(headers, rows, "  ")}`;
+}
+
+function pairs(map: Record<string, string>): string {
+  const entries = Object.entries(map).sort(([a], [b]) => (a < b ? -1 : 1));
+  return entries.length === 0 ? "<none>" : entries.map(([k, val]) => `${k}=${val}`).join("\n");
+}
+
+function indentRest(text: string, by: number): string {
+  return text.split("\n").join(`\n${" ".repeat(by)}`);
+}

@@ -1,0 +1,98 @@
+import { Command, Option } from "commander";
+import { startManager } from "../controller/manager.js";
+import { OptionError, parseRunOptions, type RunEnv, type RunFlags } from "../controller/options.js";
+import { AlreadyRunningError } from "../controller/lock.js";
+import { DockerUnavailableError } from "../runtime/errors.js";
+import { createLogger } from "../util/logger.js";
+import { CliError, type CliIo } from "./io.js";
+import { serveManager } from "./serve.js";
+
+/** The `berth run` command: the operator in the foreground until SIGINT or SIGTERM. */
+export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Command {
+  return new Command("run")
+    .summary("run the operator on a directory of Project specs")
+    .description(
+      "Watch a directory of Project specs and keep Docker converged to them, serving the REST API,\n" +
+        "/metrics, /healthz and /readyz over HTTP. SIGINT or SIGTERM stops the operator and leaves\n" +
+        "the containers running; the next `berth run` adopts them without restarting them.",
+    )
+    .requiredOption("-d, --dir <dir>", "directory of *.yaml / *.yml Project specs (watched recursively)")
+    .option("--http <host:port>", "HTTP listen address", "127.0.0.1:7420")
+    .option("--token <token>", "bearer token required by the HTTP API (env BERTH_TOKEN); needed off loopback")
+    .option(
+      "--state-dir <dir>",
+      "port registry, last status and locks (env BERTH_STATE_DIR; default $XDG_STATE_HOME/berth)",
+    )
+    .option("--concurrency <n>", "projects reconciled at once", "16")
+    .option("--port-range <from-to>", "host ports allocated from this range", "20000-29999")
+    .option("--publish-address <ip>", "host address container ports are published on", "127.0.0.1")
+    .option("--docker <url>", "Docker endpoint, e.g. unix:///var/run/docker.sock (env DOCKER_HOST)")
+    .option("--stop-timeout <duration>", "grace period before a stopped container is killed", "5s")
+    .option("--resync <duration>", "re-check every project this often", "10m")
+    .option(
+      "--allow-host-path <dir>",
+      "also allow volume hostPaths under this directory (repeatable)",
+      collect,
+      [],
+    )
+    .option("--host-id <id>", "this host's id; projects with another spec.host are left alone")
+    .addOption(
+      new Option("--log-level <level>", "log level")
+        .choices(["debug", "info", "warn", "error"])
+        .default("info"),
+    )
+    .addOption(
+      new Option("--log-format <format>", "log format").choices(["logfmt", "json"]).default("logfmt"),
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  berth run --dir examples\n  berth run --dir ~/projects --http 127.0.0.1:7500 --port-range 21000-21999",
+    )
+    .action(async (flags: RunFlags) => {
+      result.code = await run(flags, io, env);
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function run(flags: RunFlags, io: CliIo, env: RunEnv): Promise<number> {
+  let options;
+  try {
+    options = parseRunOptions(flags, env);
+  } catch (err) {
+    if (err instanceof OptionError) throw new CliError(err.message, 2);
+    throw err;
+  }
+  const logger = createLogger({ level: options.logLevel, format: options.logFormat });
+  const stop = new AbortController();
+  const onSignal = (name: string) => () => {
+    if (stop.signal.aborted) return;
+    logger.info("stopping; containers keep running", { signal: name });
+    stop.abort();
+  };
+  const onInt = onSignal("SIGINT");
+  const onTerm = onSignal("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  try {
+    const manager = await startManager(options, logger, stop.signal).catch((err: unknown) => {
+      if (err instanceof AlreadyRunningError) throw new CliError(err.message);
+      if (err instanceof DockerUnavailableError) {
+        throw new CliError(
+          `${err.message}\nstart Docker (e.g. bash scripts/test-env.sh up) or point --docker / DOCKER_HOST at it`,
+        );
+      }
+      throw err;
+    });
+    const server = await serveManager(manager, logger);
+    io.err(`berth: watching ${options.dir}, serving ${server.address.url}\n`);
+    await manager.done;
+    await server.close();
+    return 0;
+  } finally {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+  }
+}

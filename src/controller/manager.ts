@@ -1,0 +1,180 @@
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { StatusStore, PHASES } from "../cache/status-store.js";
+import { Images } from "../reconcilers/images.js";
+import { Networks } from "../reconcilers/networks.js";
+import { FilePortRegistry, PortAllocator } from "../reconcilers/ports.js";
+import { Prober } from "../reconcilers/prober.js";
+import { ProjectReconciler } from "../reconcilers/project.js";
+import { createDockerClient, type DockerodeClient } from "../runtime/docker.js";
+import { createDockerMetrics } from "../runtime/docker-metrics.js";
+import { DockerObserver } from "../runtime/observer.js";
+import type { Logger } from "../util/logger.js";
+import { Controller, sourceFromFunction, type Enqueue } from "./controller.js";
+import { DesiredStore } from "./desired-store.js";
+import { FileSource } from "./file-source.js";
+import { acquireDirLock } from "./lock.js";
+import { registerControllerMetrics, registerWorkQueueMetrics } from "./metrics.js";
+import type { RunOptions } from "./options.js";
+
+/** A running operator: its parts, for the HTTP layer and tests, and how to stop it. */
+export interface Manager {
+  readonly options: RunOptions;
+  readonly registry: Registry;
+  readonly desired: DesiredStore;
+  readonly status: StatusStore;
+  readonly docker: DockerodeClient;
+  readonly observer: DockerObserver;
+  readonly controller: Controller;
+  /** True once the spec files are loaded and the Docker cache is synced. */
+  ready(): boolean;
+  /** Resolves when the operator has stopped (after the signal aborts). */
+  done: Promise<void>;
+}
+
+const CONTROLLER = "project";
+
+/**
+ * Starts the operator on a directory: takes the directory's lock, connects to Docker, loads the
+ * port registry and last status from the state directory, then runs the controller with the file,
+ * Docker and probe sources. Returns once everything is started; stops when `signal` aborts,
+ * leaving containers running (they are adopted next time). Throws for start-up failures with a
+ * message that says what to do.
+ */
+export async function startManager(
+  options: RunOptions,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<Manager> {
+  const release = acquireDirLock(options.stateDir, {
+    pid: process.pid,
+    dir: options.dir,
+    http: `${options.httpHost}:${options.httpPort}`,
+    startedAt: new Date().toISOString(),
+  });
+  try {
+    return await assemble(options, logger, signal, release);
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+async function assemble(
+  options: RunOptions,
+  logger: Logger,
+  signal: AbortSignal,
+  release: () => void,
+): Promise<Manager> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const docker = createDockerClient({
+    ...(options.dockerHost ? { host: options.dockerHost } : {}),
+    metrics: createDockerMetrics(registry),
+  });
+  await docker.ping();
+  const portRegistry = await FilePortRegistry.open(options.stateDir);
+  const ports = await PortAllocator.create({ registry: portRegistry, range: options.portRange });
+  for (const d of [...portRegistry.diagnostics, ...ports.diagnostics]) logger.warn("port registry", { ...d });
+  const status = await StatusStore.open({ stateDir: options.stateDir, logger });
+  const desired = new DesiredStore();
+  const observer = new DockerObserver({ client: docker, logger });
+  const prober = new Prober({ logger });
+  const convergence = new Histogram({
+    name: "berth_convergence_seconds",
+    help: "Time from a spec change being seen to the project being Ready.",
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
+    registers: [registry],
+  });
+  new Gauge({
+    name: "berth_projects",
+    help: "Projects by phase.",
+    labelNames: ["phase"],
+    registers: [registry],
+    collect() {
+      const counts = status.phaseCounts();
+      for (const phase of PHASES) this.set({ phase }, counts[phase] ?? 0);
+    },
+  });
+  const reconciler = new ProjectReconciler(
+    {
+      desired,
+      observed: observer,
+      docker,
+      ports,
+      images: new Images(docker),
+      networks: new Networks(docker),
+      status,
+      prober,
+      logger,
+      onConverged: (_key, seconds) => convergence.observe(seconds),
+    },
+    {
+      watchedDir: options.dir,
+      publishAddress: options.publishAddress,
+      publishHost: options.publishAddress === "0.0.0.0" ? "127.0.0.1" : options.publishAddress,
+      mountPolicy: { allowedRoots: options.allowHostPaths },
+      stopTimeoutSeconds: options.stopTimeoutSeconds,
+      ...(options.hostId !== undefined ? { hostId: options.hostId } : {}),
+    },
+  );
+  const files = new FileSource({ dir: options.dir, store: desired, logger });
+  const observedSource = sourceFromFunction((sig: AbortSignal, enqueue: Enqueue) => {
+    observer.start(sig);
+    const off = observer.onChange((key) => enqueue(key));
+    sig.addEventListener("abort", off, { once: true });
+    // Projects whose containers exist but whose specs are gone are torn down once synced.
+    void observer.waitSynced(sig).then(
+      () => {
+        for (const c of observer.all()) if (c.projectKey) enqueue(c.projectKey, { priority: "low" });
+        for (const key of status.keys()) enqueue(key, { priority: "low" });
+      },
+      () => {},
+    );
+  });
+  const probeSource = sourceFromFunction((sig: AbortSignal, enqueue: Enqueue) => {
+    const off = prober.onChange((key) => enqueue(key));
+    sig.addEventListener(
+      "abort",
+      () => {
+        off();
+        prober.stop();
+      },
+      { once: true },
+    );
+  });
+  const resyncSource = sourceFromFunction((sig: AbortSignal, enqueue: Enqueue) => {
+    const timer = setInterval(() => {
+      for (const key of new Set([...desired.keys(), ...status.keys()])) enqueue(key, { priority: "low" });
+    }, options.resyncMs);
+    timer.unref();
+    sig.addEventListener("abort", () => clearInterval(timer), { once: true });
+  });
+  const controller = new Controller({
+    name: CONTROLLER,
+    reconcile: reconciler.reconcile,
+    concurrency: options.concurrency,
+    sources: [files, observedSource, probeSource, resyncSource],
+    metrics: registerControllerMetrics(registry).forController(CONTROLLER),
+    queueMetrics: registerWorkQueueMetrics(registry).forQueue(CONTROLLER),
+    logger,
+  });
+  let filesReady = false;
+  void files.ready().then(() => (filesReady = true));
+  const done = controller.start(signal).finally(async () => {
+    await status.flush();
+    await portRegistry.flush();
+    docker.close();
+    release();
+  });
+  return {
+    options,
+    registry,
+    desired,
+    status,
+    docker,
+    observer,
+    controller,
+    ready: () => filesReady && observer.synced,
+    done,
+  };
+}

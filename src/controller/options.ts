@@ -1,0 +1,96 @@
+import { resolve } from "node:path";
+import { defaultStateDir } from "../cache/state-dir.js";
+
+/** Options of `berth run`, parsed once from flags and environment. */
+export interface RunOptions {
+  dir: string;
+  httpHost: string;
+  httpPort: number;
+  token: string | undefined;
+  stateDir: string;
+  concurrency: number;
+  portRange: string;
+  publishAddress: string;
+  dockerHost: string | undefined;
+  stopTimeoutSeconds: number;
+  resyncMs: number;
+  allowHostPaths: string[];
+  hostId: string | undefined;
+  logLevel: "debug" | "info" | "warn" | "error";
+  logFormat: "json" | "logfmt";
+}
+
+/** Raw flags as commander hands them over. */
+export interface RunFlags {
+  dir: string;
+  http: string;
+  token?: string;
+  stateDir?: string;
+  concurrency: string;
+  portRange: string;
+  publishAddress: string;
+  docker?: string;
+  stopTimeout: string;
+  resync: string;
+  allowHostPath: string[];
+  hostId?: string;
+  logLevel: string;
+  logFormat: string;
+}
+
+/** The environment variables `berth run` reads, once. */
+export interface RunEnv {
+  readonly BERTH_TOKEN?: string | undefined;
+  readonly BERTH_STATE_DIR?: string | undefined;
+  readonly DOCKER_HOST?: string | undefined;
+  readonly XDG_STATE_HOME?: string | undefined;
+  readonly HOME?: string | undefined;
+}
+
+/** A flag with a value Berth cannot use; the message names the flag and what is allowed. */
+export class OptionError extends Error {
+  override readonly name = "OptionError";
+}
+
+/** Parses a duration such as `500ms`, `10s`, `5m`, `1h` into milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  if (!m)
+    throw new OptionError(`${flag} ${JSON.stringify(text)} is not a duration; use e.g. 500ms, 10s, 5m or 1h`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+  return Number(m[1]) * unit;
+}
+
+/** Turns flags plus the environment into RunOptions; throws OptionError naming the flag. */
+export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
+  const http = /^(.*):(\d+)$/.exec(flags.http);
+  if (!http || Number(http[2]) > 65535) {
+    throw new OptionError(`--http ${JSON.stringify(flags.http)} is not HOST:PORT, e.g. 127.0.0.1:7420`);
+  }
+  const concurrency = Number(flags.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new OptionError(`--concurrency ${flags.concurrency} must be a whole number from 1 to 256`);
+  }
+  const logLevel = flags.logLevel;
+  if (!["debug", "info", "warn", "error"].includes(logLevel)) {
+    throw new OptionError(`--log-level ${logLevel} must be one of debug, info, warn, error`);
+  }
+  const dir = resolve(flags.dir);
+  return {
+    dir,
+    httpHost: (http[1] ?? "127.0.0.1").replace(/^\[(.*)\]$/, "$1"),
+    httpPort: Number(http[2]),
+    token: flags.token ?? env["BERTH_TOKEN"],
+    stateDir: resolve(flags.stateDir ?? env["BERTH_STATE_DIR"] ?? defaultStateDir(env)),
+    concurrency,
+    portRange: flags.portRange,
+    publishAddress: flags.publishAddress,
+    dockerHost: flags.docker ?? env["DOCKER_HOST"],
+    stopTimeoutSeconds: parseDuration(flags.stopTimeout, "--stop-timeout") / 1000,
+    resyncMs: parseDuration(flags.resync, "--resync"),
+    allowHostPaths: [dir, ...flags.allowHostPath.map((p) => resolve(p))],
+    hostId: flags.hostId,
+    logLevel: logLevel as RunOptions["logLevel"],
+    logFormat: flags.logFormat === "json" ? "json" : "logfmt",
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * The JSON shapes of the Berth HTTP API under /api/v1, shared by the server and the CLI client.
+ * Types only, plus the path prefix.
+ */
+import type { SpecError } from "../api/errors.js";
+import type { ServiceInfo, WriteResponse } from "../controller/service.js";
+import type { ProjectView } from "../controller/service-view.js";
+import type { WaitResult } from "../controller/service-wait.js";
+
+/** Prefix of the REST API. */
+export const API_PREFIX = "/api/v1";
+
+/** Every error response: `{error: {...}}` with a stable code. */
+export interface ErrorBody {
+  error: {
+    code: string;
+    message: string;
+    hint?: string;
+    /** For code "SpecInvalid": `{errors: SpecError[]}`. */
+    details?: { errors?: SpecError[] } & Record<string, unknown>;
+  };
+}
+
+/** `GET /api/v1/projects`. */
+export interface ProjectList {
+  items: ProjectView[];
+}
+
+/** `GET /api/v1/errors`. */
+export interface ErrorList {
+  errors: SpecError[];
+}
+
+/** `GET /api/v1/info`. */
+export type InfoResponse = ServiceInfo & { ready: boolean };
+
+/** A write that waited: the write response plus how the wait ended. */
+export type WaitedWriteResponse = WriteResponse & { wait: WaitResult };
+
+/**
+ * One line of the NDJSON stream of a write with `?wait=true`: progress lines, then exactly one
+ * `result` line (or an `error` line when the server failed while waiting).
+ */
+export type WaitLine = { progress: string } | { result: WaitedWriteResponse } | ErrorBody;

@@ -1,0 +1,17 @@
+/** Docker names of a project's objects (DESIGN.md section 2). Pure. */
+
+/** `berth-<ns>-<name>`: the project's bridge network. */
+export function networkName(key: string): string {
+  return `berth-${key.replace("/", "-")}`;
+}
+
+/** `berth-<ns>-<name>-<container>`: a container's canonical name. */
+export function containerName(key: string, container: string): string {
+  return `berth-${key.replace("/", "-")}-${container}`;
+}
+
+/** Splits `namespace/name`. */
+export function splitKey(key: string): { namespace: string; name: string } {
+  const slash = key.indexOf("/");
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}

@@ -1,0 +1,384 @@
+import { dirname } from "node:path";
+import type { ContainerSpec, ProjectStatus } from "../api/types.js";
+import type { DesiredProject, DesiredReader } from "../controller/desired.js";
+import type { Result } from "../controller/controller.js";
+import { TerminalError } from "../controller/errors.js";
+import type { CallOptions, DockerClient } from "../runtime/docker.js";
+import { ImageNotFoundError, NotFoundError } from "../runtime/errors.js";
+import type { ObservedContainer } from "../runtime/observed.js";
+import type { ObservedContainers } from "../runtime/observer.js";
+import type { Logger } from "../util/logger.js";
+import { RESTARTED_AT, containerHash, createSpec, type MountPolicy } from "./container-spec.js";
+import { ImageUnavailableError, type Images } from "./images.js";
+import { containerName, networkName } from "./names.js";
+import type { Networks } from "./networks.js";
+import type { PortAllocator, PortAssignment, PublishedPort } from "./ports.js";
+import { computeStatus, type ReconcileFindings } from "./project-status.js";
+
+/** The status store as the reconciler, its only writer, uses it. */
+export interface StatusWriter {
+  get(key: string): { status: ProjectStatus } | undefined;
+  set(key: string, status: ProjectStatus): boolean;
+  delete(key: string): void;
+}
+
+/** Probe target of an httpGet/tcpSocket health check. */
+export type ProbeTarget = ({ kind: "http"; url: string } | { kind: "tcp"; host: string; port: number }) & {
+  periodSeconds: number;
+  timeoutSeconds: number;
+  failureThreshold: number;
+  initialDelaySeconds: number;
+};
+
+/** The health prober as the reconciler drives it. */
+export interface ProbeControl {
+  set(key: string, container: string, target: ProbeTarget | undefined): void;
+  remove(key: string): void;
+  health(key: string, container: string): "starting" | "healthy" | "unhealthy" | undefined;
+}
+
+/** Options parsed once at start-up. */
+export interface ProjectReconcilerOptions {
+  watchedDir: string;
+  /** Address host ports are published on (default 127.0.0.1). */
+  publishAddress: string;
+  /** Host name used in port URLs and probes. */
+  publishHost: string;
+  mountPolicy: MountPolicy;
+  /** Grace period before SIGKILL when stopping or replacing a container. */
+  stopTimeoutSeconds: number;
+  /** This operator's host id; projects with another `spec.host` are left to their host. */
+  hostId?: string;
+}
+
+/** Everything the reconciler reads and writes through; injected so tests can use fakes. */
+export interface ProjectReconcilerDeps {
+  desired: DesiredReader;
+  observed: ObservedContainers;
+  docker: DockerClient;
+  ports: PortAllocator;
+  images: Images;
+  networks: Networks;
+  status: StatusWriter;
+  prober: ProbeControl;
+  logger: Logger;
+  /** Called once per generation when a project first becomes Ready after a spec change. */
+  onConverged?: (key: string, seconds: number) => void;
+}
+
+/** Re-check soon while containers start or probes settle; events usually come first. */
+const PROGRESS_RECHECK_MS = 1000;
+const BLOCKED_RECHECK_MS = 15_000;
+
+/**
+ * Converges one project: reads the desired spec and the observed containers from caches, then
+ * creates, starts, stops, replaces or removes containers so that they match, and writes status.
+ * Level-based and idempotent: a converged project costs no Docker call. Called by the controller
+ * with one key at a time per project; throws for errors worth retrying with backoff.
+ */
+export class ProjectReconciler {
+  /** Containers this process stopped for `state: Stopped`, to start again on `Running`. */
+  private readonly stoppedByUs = new Set<string>();
+  private readonly converged = new Map<string, number>();
+
+  constructor(
+    private readonly deps: ProjectReconcilerDeps,
+    private readonly opts: ProjectReconcilerOptions,
+  ) {}
+
+  /** The controller's reconcile function. */
+  readonly reconcile = async (key: string, signal: AbortSignal): Promise<Result> => {
+    const desired = this.deps.desired.get(key);
+    const observed = this.deps.observed.byProject(key);
+    if (!desired || this.elsewhere(desired)) return this.teardown(key, observed, { signal });
+    try {
+      return await this.converge(desired, observed, { signal });
+    } catch (err) {
+      if (!signal.aborted) this.recordError(desired, err);
+      throw err;
+    }
+  };
+
+  private elsewhere(d: DesiredProject): boolean {
+    const host = d.project.spec.host;
+    return Boolean(host && this.opts.hostId !== undefined && host !== this.opts.hostId);
+  }
+
+  private async converge(
+    d: DesiredProject,
+    observed: readonly ObservedContainer[],
+    call: CallOptions,
+  ): Promise<Result> {
+    const key = d.key;
+    const specs = d.project.spec.containers;
+    const wantRunning = d.project.spec.state === "Running";
+    const published = publishedPorts(observed, specs);
+    const { assignments, conflicts } = await this.deps.ports.allocate(key, specs, { published });
+    const portConflicts = conflicts.map((c) => c.message);
+    const conflicted = new Set(conflicts.map((c) => c.owner.container));
+    const imageErrors: string[] = [];
+    const failures: string[] = [];
+    const result = new Map<string, ObservedContainer>();
+    const acted = new Set<string>();
+    let terminal = false;
+    for (const spec of specs) {
+      const mine = observed.filter((c) => c.containerName === spec.name);
+      const keep = mine.find((c) => c.running) ?? mine[0];
+      if (keep) result.set(spec.name, keep);
+      if (conflicted.has(spec.name) && wantRunning) continue;
+      try {
+        const outcome = await this.convergeContainer(d, spec, mine, assignments, call);
+        if (outcome.acted) acted.add(spec.name);
+        if (outcome.container) result.set(spec.name, outcome.container);
+        else result.delete(spec.name);
+      } catch (err) {
+        if (err instanceof ImageUnavailableError) imageErrors.push(err.message);
+        else if (err instanceof TerminalError) {
+          failures.push(err.message);
+          terminal = true;
+        } else throw err;
+      }
+    }
+    await this.removeOrphans(observed, new Set(specs.map((s) => s.name)), call);
+    this.updateProbes(d, result, assignments);
+    const status = this.writeStatus(d, {
+      containers: result,
+      acted,
+      assignments,
+      portConflicts,
+      imageErrors,
+      failures,
+    });
+    if (terminal) throw new TerminalError(failures.join("; "));
+    if (status.phase === "Failed") return { requeueAfterMs: BLOCKED_RECHECK_MS };
+    if (status.phase === "Progressing" || status.phase === "Degraded")
+      return { requeueAfterMs: PROGRESS_RECHECK_MS };
+    return undefined;
+  }
+
+  /**
+   * Brings one spec container to its desired form; returns the observed container that stands for
+   * it (undefined when a new one was created) and whether anything was done to it.
+   */
+  private async convergeContainer(
+    d: DesiredProject,
+    spec: ContainerSpec,
+    mine: readonly ObservedContainer[],
+    assignments: readonly PortAssignment[],
+    call: CallOptions,
+  ): Promise<{ container: ObservedContainer | undefined; acted: boolean }> {
+    const { docker } = this.deps;
+    const wantRunning = d.project.spec.state === "Running";
+    if (!wantRunning) {
+      const running = mine.filter((c) => c.running || c.state === "restarting");
+      for (const c of running) {
+        await docker.stopContainer(c.id, { ...call, timeoutSeconds: this.opts.stopTimeoutSeconds });
+        this.stoppedByUs.add(c.id);
+      }
+      return { container: mine[0], acted: running.length > 0 };
+    }
+    const ports = assignments.filter((a) => a.container === spec.name);
+    const inputs = {
+      key: d.key,
+      spec,
+      ports,
+      imageID: await this.deps.images.resolve(spec, d.file, this.opts.watchedDir, call),
+      network: networkName(d.key),
+      publishAddress: this.opts.publishAddress,
+      specDir: dirname(d.file),
+      restartedAt: d.project.metadata.annotations?.[RESTARTED_AT],
+    };
+    const hash = containerHash(inputs);
+    const current = mine.find((c) => c.specHash === hash);
+    const stale = mine.filter((c) => c !== current);
+    if (current) {
+      for (const c of stale) await this.remove(c.id, call);
+      const start = !current.running && this.shouldStart(current, spec);
+      if (start) {
+        await docker.startContainer(current.id, call);
+        this.stoppedByUs.delete(current.id);
+      }
+      return { container: current, acted: start || stale.length > 0 };
+    }
+    await this.deps.networks.ensure(inputs.network, d.key, call);
+    const name = containerName(d.key, spec.name);
+    // Without published ports the replacement can start before the old one goes.
+    const overlap = stale.length > 0 && ports.length === 0;
+    if (!overlap) for (const c of stale) await this.remove(c.id, call);
+    const tempName = overlap ? `${name}-${hash.slice(0, 8)}` : name;
+    const id = await this.create(inputs, tempName, hash, call);
+    await docker.startContainer(id, call);
+    if (overlap) {
+      for (const c of stale) await this.remove(c.id, call);
+      await docker.renameContainer(id, name, call);
+    }
+    this.deps.logger.info("container started", { project: d.key, container: spec.name, id: id.slice(0, 12) });
+    return { container: undefined, acted: true };
+  }
+
+  private async create(
+    inputs: Parameters<typeof containerHash>[0],
+    name: string,
+    hash: string,
+    call: CallOptions,
+  ): Promise<string> {
+    const body = createSpec(inputs, name, hash, this.opts.mountPolicy);
+    try {
+      return await this.deps.docker.createContainer(body, call);
+    } catch (err) {
+      if (err instanceof ImageNotFoundError) this.deps.images.forget(inputs.spec.image);
+      throw err;
+    }
+  }
+
+  /** Restart policies are dockerd's; Berth starts what it created, stopped, or must keep up. */
+  private shouldStart(c: ObservedContainer, spec: ContainerSpec): boolean {
+    if (c.state === "restarting" || c.state === "removing" || c.state === "paused") return false;
+    return c.state === "created" || spec.restartPolicy === "Always" || this.stoppedByUs.has(c.id);
+  }
+
+  private async remove(id: string, call: CallOptions): Promise<void> {
+    try {
+      await this.deps.docker.stopContainer(id, { ...call, timeoutSeconds: this.opts.stopTimeoutSeconds });
+      await this.deps.docker.removeContainer(id, { ...call, force: true });
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+    this.stoppedByUs.delete(id);
+  }
+
+  private async removeOrphans(
+    observed: readonly ObservedContainer[],
+    names: Set<string>,
+    call: CallOptions,
+  ): Promise<void> {
+    for (const c of observed) {
+      if (c.containerName === undefined || !names.has(c.containerName)) await this.remove(c.id, call);
+    }
+  }
+
+  /** Removes everything a project had: containers, network, ports, probes, status. */
+  private async teardown(
+    key: string,
+    observed: readonly ObservedContainer[],
+    call: CallOptions,
+  ): Promise<Result> {
+    for (const c of observed) await this.remove(c.id, call);
+    if (observed.length > 0 || this.deps.status.get(key))
+      await this.deps.networks.remove(networkName(key), call);
+    await this.deps.ports.release(key);
+    this.deps.prober.remove(key);
+    this.deps.status.delete(key);
+    this.converged.delete(key);
+    return undefined;
+  }
+
+  private updateProbes(
+    d: DesiredProject,
+    result: Map<string, ObservedContainer>,
+    assignments: readonly PortAssignment[],
+  ): void {
+    for (const spec of d.project.spec.containers) {
+      const hc = spec.healthCheck;
+      const probe = hc?.httpGet ?? hc?.tcpSocket;
+      const running = result.get(spec.name)?.running === true;
+      if (!hc || !probe || !running || d.project.spec.state !== "Running") {
+        this.deps.prober.set(d.key, spec.name, undefined);
+        continue;
+      }
+      const port = assignments.find(
+        (a) =>
+          a.container === spec.name && (a.portName === String(probe.port) || a.containerPort === probe.port),
+      );
+      if (!port) continue;
+      const timing = {
+        periodSeconds: hc.periodSeconds,
+        timeoutSeconds: hc.timeoutSeconds,
+        failureThreshold: hc.failureThreshold,
+        initialDelaySeconds: hc.initialDelaySeconds,
+      };
+      const host = this.opts.publishAddress === "0.0.0.0" ? "127.0.0.1" : this.opts.publishAddress;
+      const target: ProbeTarget = hc.httpGet
+        ? { kind: "http", url: `http://${host}:${port.hostPort}${hc.httpGet.path}`, ...timing }
+        : { kind: "tcp", host, port: port.hostPort, ...timing };
+      this.deps.prober.set(d.key, spec.name, target);
+    }
+  }
+
+  private writeStatus(
+    d: DesiredProject,
+    found: Pick<
+      ReconcileFindings,
+      "containers" | "acted" | "assignments" | "portConflicts" | "imageErrors" | "failures"
+    >,
+  ): ProjectStatus {
+    const probes = new Map(
+      d.project.spec.containers.map((s) => [s.name, this.deps.prober.health(d.key, s.name)]),
+    );
+    const previous = this.deps.status.get(d.key)?.status;
+    const status = computeStatus(
+      {
+        ...found,
+        desired: d,
+        probes,
+        publishHost: this.opts.publishHost,
+        now: new Date().toISOString(),
+      },
+      previous,
+    );
+    this.deps.status.set(d.key, status);
+    if (status.phase === "Running" && this.converged.get(d.key) !== d.generation) {
+      this.converged.set(d.key, d.generation);
+      this.deps.onConverged?.(d.key, Math.max(0, Date.now() - d.specChangedAt) / 1000);
+    }
+    return status;
+  }
+
+  /** An error worth retrying still shows in status, so `berth describe` says what is wrong. */
+  private recordError(d: DesiredProject, err: unknown): void {
+    const previous = this.deps.status.get(d.key)?.status;
+    const message = (err as Error).message ?? String(err);
+    const now = new Date().toISOString();
+    const conditions = (previous?.conditions ?? []).filter((c) => c.type !== "Ready");
+    const prevReady = previous?.conditions?.find((c) => c.type === "Ready");
+    conditions.unshift({
+      type: "Ready",
+      status: "False",
+      reason: "ReconcileError",
+      message: `${message} (retrying)`,
+      lastTransitionTime: prevReady?.status === "False" ? prevReady.lastTransitionTime : now,
+      observedGeneration: d.generation,
+    });
+    this.deps.status.set(d.key, {
+      ...previous,
+      phase: previous?.phase === "Running" ? "Degraded" : (previous?.phase ?? "Pending"),
+      conditions,
+      lastReconcileTime: now,
+    });
+  }
+}
+
+/** Host ports the project's containers publish now, named as the spec names them. */
+function publishedPorts(
+  observed: readonly ObservedContainer[],
+  specs: readonly ContainerSpec[],
+): PublishedPort[] {
+  const out: PublishedPort[] = [];
+  for (const c of observed) {
+    const spec = specs.find((s) => s.name === c.containerName);
+    if (!spec) continue;
+    for (const b of c.portBindings) {
+      const protocol = b.protocol.toUpperCase() === "UDP" ? "UDP" : "TCP";
+      const port = spec.ports?.find((p) => p.containerPort === b.containerPort && p.protocol === protocol);
+      if (port && b.hostPort > 0) {
+        out.push({
+          container: spec.name,
+          portName: port.name ?? String(port.containerPort),
+          protocol,
+          hostPort: b.hostPort,
+        });
+      }
+    }
+  }
+  return out;
+}

@@ -5,6 +5,7 @@
 #   bash scripts/test-env.sh up       start what is missing (idempotent), write the settings file
 #   bash scripts/test-env.sh status   print what is up; exit 0 when everything is up, 1 otherwise
 #   bash scripts/test-env.sh down     stop the services that this script started (never others)
+#   bash scripts/test-env.sh docker   only the Docker engine and the test image (what `npm start` needs)
 #
 # As root, missing Debian packages are installed with apt-get; otherwise the script prints the
 # apt-get command to run. A service that already answers is left alone.
@@ -126,8 +127,13 @@ missing_packages() {
   local pkgs=()
   if ! docker_ok && { ! have dockerd || ! have docker; }; then pkgs+=(docker.io); fi
   if ! image_ok && ! busybox_path >/dev/null; then pkgs+=(busybox-static); fi
-  if ! redis_ok && { ! have redis-server || ! have redis-cli; }; then pkgs+=(redis-server); fi
-  if ! nats_ok && ! have nats-server; then pkgs+=(nats-server); fi
+  # `docker` scope (npm start) needs only the engine and the image
+  if [[ "${BERTH_TEST_ENV_SCOPE:-all}" == all ]]; then
+    if ! redis_ok && { ! have redis-server || ! have redis-cli; }; then pkgs+=(redis-server); fi
+    if ! nats_ok && ! have nats-server; then pkgs+=(nats-server); fi
+    # promtool checks the /metrics format in the integration tests
+    if ! have promtool; then pkgs+=(prometheus); fi
+  fi
   echo "${pkgs[@]}"
 }
 
@@ -378,9 +384,16 @@ case "${1:-}" in
     lock_state
     cmd_down
     ;;
+  docker)
+    lock_state
+    BERTH_TEST_ENV_SCOPE=docker install_packages
+    start_docker
+    wait_docker
+    ensure_image
+    ;;
   status) cmd_status ;;
   *)
-    echo "usage: bash scripts/test-env.sh up|down|status" >&2
+    echo "usage: bash scripts/test-env.sh up|down|status|docker" >&2
     exit 2
     ;;
 esac

@@ -151,7 +151,11 @@ async function assemble(
   });
   const controller = new Controller({
     name: CONTROLLER,
-    reconcile: reconciler.reconcile,
+    // Like a controller-runtime cache: no reconcile reads the Docker cache before it is synced.
+    reconcile: async (key, sig) => {
+      await observer.waitSynced(sig);
+      return reconciler.reconcile(key, sig);
+    },
     concurrency: options.concurrency,
     sources: [files, observedSource, probeSource, resyncSource],
     metrics: registerControllerMetrics(registry).forController(CONTROLLER),

@@ -312,10 +312,19 @@ export class ProjectReconciler {
       "containers" | "acted" | "assignments" | "portConflicts" | "imageErrors" | "failures"
     >,
   ): ProjectStatus {
-    const probes = new Map(
-      d.project.spec.containers.map((s) => [s.name, this.deps.prober.health(d.key, s.name)]),
-    );
     const previous = this.deps.status.get(d.key)?.status;
+    // Until a restarted prober has a verdict, a container keeps the health last reported for it.
+    const lastKnown = (name: string) => {
+      const prev = previous?.containers?.find((c) => c.name === name);
+      const same = prev?.containerID !== undefined && prev.containerID === found.containers.get(name)?.id;
+      return same && prev?.health === "healthy" ? ("healthy" as const) : undefined;
+    };
+    const probes = new Map(
+      d.project.spec.containers.map((s) => {
+        const h = this.deps.prober.health(d.key, s.name);
+        return [s.name, h === "starting" ? (lastKnown(s.name) ?? h) : h];
+      }),
+    );
     const status = computeStatus(
       {
         ...found,

@@ -84,9 +84,23 @@ async function cleanup(): Promise<void> {
   );
 }
 
+/** Fails loudly instead of hanging the whole run on one stuck call. */
+function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
 /** Bare dockerode: network, create, start, first HTTP 200: what Berth does for one project. */
 async function bareOne(i: number, port: number): Promise<void> {
+  return within(60_000, `bare project ${i}`, bareOneUnbounded(i, port));
+}
+
+async function bareOneUnbounded(i: number, port: number): Promise<void> {
   const answered = answers(port); // polled from the start, as for Berth
+  answered.catch(() => {}); // awaited below; a failure before then must not go unhandled
   const net = `bench-bare-${i}`;
   await docker.createNetwork({ Name: net, Labels: { "bench.berth/bare": "true" } });
   const c = await docker.createContainer({

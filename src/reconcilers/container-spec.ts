@@ -52,6 +52,8 @@ export function containerHash(inputs: ContainerInputs): string {
     network: inputs.network,
     publishAddress: inputs.publishAddress,
     restartedAt: inputs.restartedAt ?? "",
+    // relative volume paths resolve against the spec file's directory
+    ...(inputs.spec.volumes?.length ? { specDir: inputs.specDir } : {}),
   });
 }
 

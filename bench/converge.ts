@@ -102,7 +102,13 @@ async function bareOneUnbounded(i: number, port: number): Promise<void> {
   const answered = answers(port); // polled from the start, as for Berth
   answered.catch(() => {}); // awaited below; a failure before then must not go unhandled
   const net = `bench-bare-${i}`;
-  await docker.createNetwork({ Name: net, Labels: { "bench.berth/bare": "true" } });
+  // like Berth, with a subnet of its own: Docker's default pools hold only about 30 networks
+  const subnet = `10.214.${Math.floor(i / 4)}.${(i % 4) * 64}/26`;
+  await docker.createNetwork({
+    Name: net,
+    Labels: { "bench.berth/bare": "true" },
+    IPAM: { Driver: "default", Config: [{ Subnet: subnet }] },
+  });
   const c = await docker.createContainer({
     name: `bench-bare-${i}`,
     Image: IMAGE,
@@ -141,6 +147,8 @@ async function startBerth(
       concurrency: "16",
       portRange: range,
       publishAddress: "127.0.0.1",
+      networkPool: "10.213.0.0/16",
+      networkSize: "26",
       stopTimeout: "1s",
       resync: "1h",
       allowHostPath: [],

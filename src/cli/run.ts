@@ -2,6 +2,8 @@ import { Command, Option } from "commander";
 import { startManager } from "../controller/manager.js";
 import { OptionError, parseRunOptions, type RunEnv, type RunFlags } from "../controller/options.js";
 import { AlreadyRunningError } from "../controller/lock.js";
+import { PortRangeError } from "../reconcilers/ports.js";
+import { SubnetPoolError } from "../reconcilers/subnets.js";
 import { DockerUnavailableError } from "../runtime/errors.js";
 import { createLogger } from "../util/logger.js";
 import { CliError, type CliIo } from "./io.js";
@@ -26,6 +28,8 @@ export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Co
     .option("--concurrency <n>", "projects reconciled at once", "16")
     .option("--port-range <from-to>", "host ports allocated from this range", "20000-29999")
     .option("--publish-address <ip>", "host address container ports are published on", "127.0.0.1")
+    .option("--network-pool <cidr>", "IPv4 block the project networks' subnets come from", "10.213.0.0/16")
+    .option("--network-size <bits>", "prefix length of each project network's subnet", "26")
     .option("--docker <url>", "Docker endpoint, e.g. unix:///var/run/docker.sock (env DOCKER_HOST)")
     .option("--stop-timeout <duration>", "grace period before a stopped container is killed", "5s")
     .option("--resync <duration>", "re-check every project this often", "10m")
@@ -36,6 +40,10 @@ export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Co
       [],
     )
     .option("--host-id <id>", "this host's id; projects with another spec.host are left alone")
+    .option(
+      "--redis <url>",
+      "Redis for the shared port registry and status snapshots, e.g. redis://127.0.0.1:6379 (env BERTH_REDIS_URL); optional",
+    )
     .addOption(
       new Option("--log-level <level>", "log level")
         .choices(["debug", "info", "warn", "error"])
@@ -79,6 +87,7 @@ async function run(flags: RunFlags, io: CliIo, env: RunEnv): Promise<number> {
   try {
     const manager = await startManager(options, logger, stop.signal).catch((err: unknown) => {
       if (err instanceof AlreadyRunningError) throw new CliError(err.message);
+      if (err instanceof SubnetPoolError || err instanceof PortRangeError) throw new CliError(err.message, 2);
       if (err instanceof DockerUnavailableError) {
         throw new CliError(
           `${err.message}\nstart Docker (e.g. bash scripts/test-env.sh up) or point --docker / DOCKER_HOST at it`,

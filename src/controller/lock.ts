@@ -31,11 +31,12 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Takes the lock of a watched directory in the state directory; a lock whose process is gone is
- * taken over. Throws AlreadyRunningError naming the holder. Returns the release function.
+ * Takes the lock of a watched directory in `lockDir` (one per host, whatever the state
+ * directory); a lock whose process is gone is taken over. Throws AlreadyRunningError naming the
+ * holder. Returns the release function.
  */
-export function acquireDirLock(stateDir: string, holder: LockHolder): () => void {
-  const locks = join(stateDir, "locks");
+export function acquireDirLock(lockDir: string, holder: LockHolder): () => void {
+  const locks = lockDir;
   mkdirSync(locks, { recursive: true, mode: 0o700 });
   const path = join(locks, `${createHash("sha256").update(holder.dir).digest("hex").slice(0, 16)}.json`);
   for (let attempt = 0; attempt < 2; attempt++) {

@@ -1,13 +1,18 @@
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { StatusStore, PHASES } from "../cache/status-store.js";
+import { openPortTiers, startStatusTiers } from "../cache/tiers.js";
 import { Images } from "../reconcilers/images.js";
 import { Networks } from "../reconcilers/networks.js";
+import { SubnetPool } from "../reconcilers/subnets.js";
 import { FilePortRegistry, PortAllocator } from "../reconcilers/ports.js";
 import { Prober } from "../reconcilers/prober.js";
 import { ProjectReconciler } from "../reconcilers/project.js";
 import { createDockerClient, type DockerodeClient } from "../runtime/docker.js";
 import { createDockerMetrics } from "../runtime/docker-metrics.js";
 import { DockerObserver } from "../runtime/observer.js";
+import { startStreams, type Streams } from "../streams/streams.js";
 import type { Logger } from "../util/logger.js";
 import { Controller, sourceFromFunction, type Enqueue } from "./controller.js";
 import { DesiredStore } from "./desired-store.js";
@@ -15,6 +20,7 @@ import { FileSource } from "./file-source.js";
 import { acquireDirLock } from "./lock.js";
 import { registerControllerMetrics, registerWorkQueueMetrics } from "./metrics.js";
 import type { RunOptions } from "./options.js";
+import type { StatusReader } from "./status-types.js";
 
 /** A running operator: its parts, for the HTTP layer and tests, and how to stop it. */
 export interface Manager {
@@ -22,9 +28,13 @@ export interface Manager {
   readonly registry: Registry;
   readonly desired: DesiredStore;
   readonly status: StatusStore;
+  /** Status reads for the API, CLI and MCP: L1 over `status`, with live container state laid over. */
+  readonly statusReader: StatusReader;
   readonly docker: DockerodeClient;
   readonly observer: DockerObserver;
   readonly controller: Controller;
+  /** Container logs (ring buffers, queries) and the stream bus. */
+  readonly streams: Streams;
   /** True once the spec files are loaded and the Docker cache is synced. */
   ready(): boolean;
   /** Resolves when the operator has stopped (after the signal aborts). */
@@ -45,7 +55,7 @@ export async function startManager(
   logger: Logger,
   signal: AbortSignal,
 ): Promise<Manager> {
-  const release = acquireDirLock(options.stateDir, {
+  const release = acquireDirLock(join(tmpdir(), `berth-locks-${userId()}`), {
     pid: process.pid,
     dir: options.dir,
     http: `${options.httpHost}:${options.httpPort}`,
@@ -73,11 +83,23 @@ async function assemble(
   });
   await docker.ping();
   const portRegistry = await FilePortRegistry.open(options.stateDir);
-  const ports = await PortAllocator.create({ registry: portRegistry, range: options.portRange });
+  const portTiers = await openPortTiers({
+    redisUrl: options.redisUrl,
+    dir: options.dir,
+    local: portRegistry,
+    registry,
+    logger,
+  });
+  const ports = await PortAllocator.create({
+    registry: portTiers.registry,
+    range: options.portRange,
+    ...(portTiers.instance !== undefined ? { instance: portTiers.instance } : {}),
+  });
   for (const d of [...portRegistry.diagnostics, ...ports.diagnostics]) logger.warn("port registry", { ...d });
   const status = await StatusStore.open({ stateDir: options.stateDir, logger });
   const desired = new DesiredStore();
   const observer = new DockerObserver({ client: docker, logger });
+  const statusTiers = startStatusTiers(portTiers, status, observer, logger);
   const prober = new Prober({ logger });
   const convergence = new Histogram({
     name: "berth_convergence_seconds",
@@ -102,7 +124,7 @@ async function assemble(
       docker,
       ports,
       images: new Images(docker),
-      networks: new Networks(docker),
+      networks: new Networks(docker, new SubnetPool(options.networkPool, options.networkSize)),
       status,
       prober,
       logger,
@@ -149,6 +171,11 @@ async function assemble(
     timer.unref();
     sig.addEventListener("abort", () => clearInterval(timer), { once: true });
   });
+  // A port claimed while Redis was down and taken by another instance meanwhile: reallocate.
+  const lostPortsSource = sourceFromFunction((sig: AbortSignal, enqueue: Enqueue) => {
+    const off = portTiers.onLost((key) => enqueue(key));
+    sig.addEventListener("abort", off, { once: true });
+  });
   const controller = new Controller({
     name: CONTROLLER,
     // Like a controller-runtime cache: no reconcile reads the Docker cache before it is synced.
@@ -157,16 +184,19 @@ async function assemble(
       return reconciler.reconcile(key, sig);
     },
     concurrency: options.concurrency,
-    sources: [files, observedSource, probeSource, resyncSource],
+    sources: [files, observedSource, probeSource, resyncSource, lostPortsSource],
     metrics: registerControllerMetrics(registry).forController(CONTROLLER),
     queueMetrics: registerWorkQueueMetrics(registry).forQueue(CONTROLLER),
     logger,
   });
+  const streams = startStreams({ docker, observed: observer, desired, registry, logger }, signal);
   let filesReady = false;
   void files.ready().then(() => (filesReady = true));
   const done = controller.start(signal).finally(async () => {
+    await streams.stopped();
     await status.flush();
     await portRegistry.flush();
+    await statusTiers.close();
     docker.close();
     release();
   });
@@ -175,10 +205,20 @@ async function assemble(
     registry,
     desired,
     status,
+    statusReader: statusTiers.reader,
     docker,
     observer,
     controller,
+    streams,
     ready: () => filesReady && observer.synced,
     done,
   };
+}
+
+function userId(): string {
+  try {
+    return String(userInfo().uid);
+  } catch {
+    return "user";
+  }
 }

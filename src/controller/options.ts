@@ -11,11 +11,16 @@ export interface RunOptions {
   concurrency: number;
   portRange: string;
   publishAddress: string;
+  /** Subnets of project networks come from this IPv4 block, `networkSize` bits each. */
+  networkPool: string;
+  networkSize: number;
   dockerHost: string | undefined;
   stopTimeoutSeconds: number;
   resyncMs: number;
   allowHostPaths: string[];
   hostId: string | undefined;
+  /** Redis for the shared port registry and status snapshots (`--redis`, env BERTH_REDIS_URL); optional. */
+  redisUrl: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
   logFormat: "json" | "logfmt";
 }
@@ -29,11 +34,14 @@ export interface RunFlags {
   concurrency: string;
   portRange: string;
   publishAddress: string;
+  networkPool: string;
+  networkSize: string;
   docker?: string;
   stopTimeout: string;
   resync: string;
   allowHostPath: string[];
   hostId?: string;
+  redis?: string;
   logLevel: string;
   logFormat: string;
 }
@@ -42,6 +50,7 @@ export interface RunFlags {
 export interface RunEnv {
   readonly BERTH_TOKEN?: string | undefined;
   readonly BERTH_STATE_DIR?: string | undefined;
+  readonly BERTH_REDIS_URL?: string | undefined;
   readonly DOCKER_HOST?: string | undefined;
   readonly XDG_STATE_HOME?: string | undefined;
   readonly HOME?: string | undefined;
@@ -85,12 +94,26 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
     concurrency,
     portRange: flags.portRange,
     publishAddress: flags.publishAddress,
+    networkPool: flags.networkPool,
+    networkSize: Number(flags.networkSize.replace(/^\//, "")),
     dockerHost: flags.docker ?? env["DOCKER_HOST"],
     stopTimeoutSeconds: parseDuration(flags.stopTimeout, "--stop-timeout") / 1000,
     resyncMs: parseDuration(flags.resync, "--resync"),
     allowHostPaths: [dir, ...flags.allowHostPath.map((p) => resolve(p))],
     hostId: flags.hostId,
+    redisUrl: checkRedisUrl(flags.redis ?? (env["BERTH_REDIS_URL"] || undefined)),
     logLevel: logLevel as RunOptions["logLevel"],
     logFormat: flags.logFormat === "json" ? "json" : "logfmt",
   };
+}
+
+/** Checks a `--redis` / BERTH_REDIS_URL value; throws OptionError naming the expected form. */
+function checkRedisUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const ok = /^rediss?:\/\/[^\s]+$/.test(url) && URL.canParse(url);
+  if (!ok)
+    throw new OptionError(
+      `--redis ${JSON.stringify(url)} is not a Redis URL; use e.g. redis://127.0.0.1:6379`,
+    );
+  return url;
 }

@@ -3,6 +3,7 @@
  * ({@link DockerClient}) that fakes can implement, and its dockerode implementation
  * ({@link createDockerClient}).
  */
+import type { Readable } from "node:stream";
 import type { ContainerCreateOptions, ContainerInspectInfo } from "dockerode";
 import type { DockerCallCounts } from "./docker-metrics.js";
 import type { DockerEventStream, ProgressListener } from "./docker-streams.js";
@@ -37,6 +38,8 @@ export interface NetworkSummary {
   name: string;
   driver: string;
   labels: Record<string, string>;
+  /** IPv4/IPv6 subnets of its IPAM configuration. */
+  subnets: string[];
 }
 
 /** What {@link DockerClient.createContainer} sends: Docker's create body plus the container name. */
@@ -51,6 +54,8 @@ export interface NetworkCreateSpec {
   /** Default `bridge`. */
   driver?: string;
   internal?: boolean;
+  /** Subnet to use (IPAM), e.g. `10.213.4.0/26`; default: Docker picks one from its pools. */
+  subnet?: string;
 }
 
 /** Options of {@link DockerClient.buildImage}. */
@@ -71,6 +76,14 @@ export interface EventsOptions extends CallOptions {
   filters: Record<string, string[]>;
   /** Replay events since this time (seconds since the epoch, daemon clock). */
   since?: number;
+}
+
+/** Options of {@link DockerClient.followLogs}. */
+export interface FollowLogsOptions extends CallOptions {
+  /** Docker's `since` (`<seconds>.<nanoseconds>`); lines at exactly that time are included. */
+  since?: string;
+  /** Only the last N lines already written, then the live ones; default all. */
+  tail?: number;
 }
 
 /**
@@ -104,7 +117,7 @@ export interface DockerClient {
   removeContainer(id: string, opts?: CallOptions & { force?: boolean; volumes?: boolean }): Promise<void>;
   /** Renames a container. Throws NotFoundError, or ConflictError when `newName` is taken. */
   renameContainer(id: string, newName: string, opts?: CallOptions): Promise<void>;
-  /** Networks whose labels match all `k=v` filters (e.g. `berth.dev/managed=true`). */
+  /** Networks whose labels match all `k=v` filters (e.g. `berth.dev/managed=true`); no filters = all. */
   listNetworks(labelFilters: string[], opts?: CallOptions): Promise<NetworkSummary[]>;
   /** Creates a network (bridge by default) and returns its id. Throws ConflictError if the name exists. */
   createNetwork(spec: NetworkCreateSpec, opts?: CallOptions): Promise<string>;
@@ -127,4 +140,11 @@ export interface DockerClient {
    * by the timeout), the stream itself has none. Close it or abort `signal` to end it.
    */
   streamEvents(opts: EventsOptions): Promise<DockerEventStream>;
+  /**
+   * Opens `GET /containers/{id}/logs?follow=1&stdout=1&stderr=1&timestamps=1` and resolves with the
+   * raw (multiplexed) body once the daemon has answered (bounded by the timeout). The body ends when
+   * the container stops; destroy it or abort `signal` to end it earlier. Uses an unpooled
+   * connection. Throws NotFoundError when the container does not exist. Not retried.
+   */
+  followLogs(id: string, opts?: FollowLogsOptions): Promise<Readable>;
 }

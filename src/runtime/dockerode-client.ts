@@ -8,6 +8,7 @@ import type {
   ContainerCreateSpec,
   DockerClient,
   EventsOptions,
+  FollowLogsOptions,
   NetworkCreateSpec,
   NetworkSummary,
 } from "./docker.js";
@@ -20,6 +21,14 @@ import { DockerError, ImageNotFoundError, ImagePullError } from "./errors.js";
 import { LABEL_MANAGED, MANAGED_LABEL_FILTER } from "./labels.js";
 import { packDirectory } from "./tar.js";
 import { dial, resolveDockerEndpoint, statusOf, toContainerSummary } from "./dockerode-util.js";
+
+function closeOnAbort(body: Readable, signal: AbortSignal | undefined): void {
+  if (signal === undefined) return;
+  const close = (): void => void body.destroy();
+  if (signal.aborted) close();
+  signal.addEventListener("abort", close, { once: true });
+  body.once("close", () => signal.removeEventListener("abort", close));
+}
 
 /** Options of {@link createDockerClient}; parsed once at start-up by the caller. */
 export interface DockerClientOptions {
@@ -164,12 +173,14 @@ export function createDockerClient(options: DockerClientOptions = {}): Dockerode
       return runner.run({
         ...base("listNetworks", "network", labelFilters.join(","), opts, true),
         run: async (signal) => {
-          const list = await api.listNetworks({ filters: { label: labelFilters }, abortSignal: signal });
+          const filters = labelFilters.length > 0 ? { filters: { label: labelFilters } } : {};
+          const list = await api.listNetworks({ ...filters, abortSignal: signal });
           return list.map((n): NetworkSummary => ({
             id: n.Id,
             name: n.Name,
             driver: n.Driver,
             labels: n.Labels ?? {},
+            subnets: (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet ? [c.Subnet] : [])),
           }));
         },
       });
@@ -182,6 +193,7 @@ export function createDockerClient(options: DockerClientOptions = {}): Dockerode
         Internal: spec.internal ?? false,
         Labels: { ...spec.labels, [LABEL_MANAGED]: "true" },
         CheckDuplicate: true,
+        ...(spec.subnet ? { IPAM: { Driver: "default", Config: [{ Subnet: spec.subnet }] } } : {}),
       };
       return runner.run({
         ...base("createNetwork", "network", spec.name, opts, false),
@@ -274,6 +286,26 @@ export function createDockerClient(options: DockerClientOptions = {}): Dockerode
           const query = { filters: opts.filters, since: opts.since, abortSignal: signal };
           const body = (await streams.getEvents(query as Docker.GetEventsOptions)) as Readable;
           return eventStream(body, fields("events"), opts.signal);
+        },
+      });
+    },
+
+    followLogs(id: string, opts: FollowLogsOptions = {}): Promise<Readable> {
+      return runner.run({
+        ...base("logs", "container", id, opts, false),
+        run: async (signal) => {
+          const query = {
+            follow: true as const,
+            stdout: true,
+            stderr: true,
+            timestamps: true,
+            ...(opts.since !== undefined ? { since: opts.since } : {}),
+            ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+            abortSignal: signal,
+          };
+          const body = (await streams.getContainer(id).logs(query)) as Readable;
+          closeOnAbort(body, opts.signal);
+          return body;
         },
       });
     },

@@ -1,5 +1,7 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +10,7 @@ import type { ProjectStatus } from "../../../src/api/types.js";
 import { cleanupDirs, docker, eventually, removeProjects, startDaemon, type Daemon } from "./daemon.js";
 
 const IMAGE = "berth-test/busybox:1";
+const BIN = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
 const suffix = Math.random().toString(36).slice(2, 7);
 const name = (base: string) => `${base}-${suffix}`;
 
@@ -91,6 +94,25 @@ describe("file-mode reconcile against the real Docker engine", () => {
     await d?.stop();
     await removeProjects(projects.map((p) => `default.${p}`));
     cleanupDirs(d.dir, d.stateDir);
+  });
+
+  it("refuses a second berth run on the same directory, naming the first", async () => {
+    const other = mkdtempSync(join(tmpdir(), "berth-it-state2-"));
+    try {
+      const r = spawnSync(
+        process.execPath,
+        [BIN, "run", "--dir", d.dir, "--state-dir", other, "--http", "127.0.0.1:0"],
+        {
+          encoding: "utf8",
+          timeout: 30_000,
+        },
+      );
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`another berth run (pid ${d.proc.pid}`);
+      expect(r.stderr).toContain(`already reconciles ${d.dir}`);
+    } finally {
+      cleanupDirs(other);
+    }
   });
 
   it("runs a new spec file and its allocated port answers HTTP", async () => {

@@ -2,10 +2,10 @@
  * The L3 cache tier: a state directory on disk (port registry, last status). Files in it are JSON,
  * written atomically so that a crash at any moment leaves either the old or the new content.
  */
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { basename, dirname, isAbsolute, join } from "node:path";
+import { writeTextAtomic } from "../util/atomic-file.js";
+import { dirname, isAbsolute, join } from "node:path";
 
 /** The environment variables `defaultStateDir` looks at; pass `process.env` from the entry point. */
 export interface StateDirEnv {
@@ -66,38 +66,8 @@ export async function readJsonFile<T>(path: string, fallback: T): Promise<T> {
  * ordering serialize their writes. Not retried.
  */
 export async function writeJsonFileAtomic(path: string, data: unknown): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  const text = `${JSON.stringify(data, null, 2)}\n`;
-  try {
-    const handle = await open(tmp, "wx", 0o600);
-    try {
-      await handle.writeFile(text, "utf8");
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  await syncDir(dir);
-}
-
-/** fsync a directory so that a rename in it is durable; some file systems refuse, which is fine. */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Directory fsync is not supported everywhere (EINVAL, EISDIR on some platforms).
-  }
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writeTextAtomic(path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
 }
 
 function isErrno(err: unknown, code: string): boolean {

@@ -1,7 +1,7 @@
 import { Document } from "yaml";
 import { MAX_ALIASES, parseProjects } from "../api/parse.js";
 import type { DesiredState, Project } from "../api/types.js";
-import { removeFile, writeTextAtomic } from "./atomic-text.js";
+import { removeFile, writeTextAtomic } from "../util/atomic-file.js";
 import type { DesiredReader } from "./desired.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { BadRequestError, ConflictError, ProjectNotFoundError } from "./service-errors.js";

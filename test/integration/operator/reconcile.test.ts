@@ -245,6 +245,25 @@ describe("file-mode reconcile against the real Docker engine", () => {
     rmSync(join(d.dir, `${e}.yaml`));
   });
 
+  it("applies a spec from outside the watched directory and waits until it runs", async () => {
+    const p = name("applied");
+    projects.push(p);
+    const outside = mkdtempSync(join(tmpdir(), "berth-it-apply-"));
+    try {
+      writeFileSync(join(outside, "spec.yaml"), webSpec(p, "applied"));
+      const r = await cli(d, "apply", "-f", join(outside, "spec.yaml"), "--wait", "--timeout", "30s");
+      expectOk(r);
+      const v = await project(d, `default/${p}`);
+      expect(v?.status.phase).toBe("Running");
+      expect(readFileSync(join(d.dir, `${p}.yaml`), "utf8")).toContain(`name: ${p}`);
+      expect((await httpText(`${v?.status.ports?.[0]?.url}/`)).trim()).toBe("applied");
+      const bad = await cli(d, "apply", "-f", join(outside, "spec.yaml").replace("spec.yaml", "missing.yaml"));
+      expect(bad.code).toBe(1);
+    } finally {
+      cleanupDirs(outside);
+    }
+  });
+
   it("restarts a killed container per its policy and shows the restart count", async () => {
     const p = name("web");
     const before = await untilRunning(d, `default/${p}`);

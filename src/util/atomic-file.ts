@@ -1,7 +1,7 @@
 /**
- * Atomic writes of text files in a watched directory: readers (the file source, an editor) see
- * the old or the new content, never a partial file. Temporary files are named `.<name>.<random>.tmp`
- * in the same directory, which the file source ignores (hidden, and not *.yaml).
+ * Atomic writes of text files (spec files, state files): readers see the old or the new content,
+ * never a partial file. Temporary files are named `.<name>.<random>.tmp` in the same directory,
+ * which the file source ignores (hidden, and not *.yaml).
  */
 import { randomBytes } from "node:crypto";
 import { link, open, rename, stat, unlink } from "node:fs/promises";
@@ -10,23 +10,25 @@ import { basename, dirname, join } from "node:path";
 /**
  * Writes `text` to `path` atomically: a temporary file in the same directory is written and
  * fsynced, then renamed over `path` (keeping the old file's mode), then the directory is fsynced
- * (best effort). With `exclusive`, the file must not exist yet: the temporary file is hard-linked
+ * (best effort). `mode` sets the file mode (default: the old file's, else 0644). With `exclusive`, the file must not exist yet: the temporary file is hard-linked
  * to `path`, which fails with EEXIST instead of replacing a file someone else created meanwhile.
  * Not retried; on failure the temporary file is removed and `path` is unchanged.
  */
 export async function writeTextAtomic(
   path: string,
   text: string,
-  options: { exclusive?: boolean } = {},
+  options: { exclusive?: boolean; mode?: number } = {},
 ): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  const mode = options.exclusive
-    ? 0o644
-    : await stat(path).then(
-        (s) => s.mode & 0o777,
-        () => 0o644,
-      );
+  const mode =
+    options.mode ??
+    (options.exclusive
+      ? 0o644
+      : await stat(path).then(
+          (s) => s.mode & 0o777,
+          () => 0o644,
+        ));
   try {
     const handle = await open(tmp, "wx", mode);
     try {

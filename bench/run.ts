@@ -4,7 +4,9 @@
  */
 const BENCHES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   validate: () => import("./validate.js"),
+  streams: () => import("./streams.js"),
   converge: () => import("./converge.js"),
+  cache: () => import("./cache.js"),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -125,6 +125,14 @@ export class DaemonClient {
     return this.write("POST", `${projectPath(namespace, name)}/restart`, options);
   }
 
+  /**
+   * A GET whose body the caller reads (log queries, `follow=true` streams); errors as above. With
+   * `stream`, no deadline applies once the daemon has answered.
+   */
+  async getBody(path: string, options: { stream?: boolean } = {}): Promise<Response> {
+    return this.fetch("GET", path, { timeoutMs: options.stream ? 0 : undefined });
+  }
+
   private async write(
     method: string,
     path: string,
@@ -168,7 +176,7 @@ export class DaemonClient {
         method,
         headers,
         ...(init.body !== undefined ? { body: init.body } : {}),
-        signal: AbortSignal.timeout(timeoutMs),
+        ...(timeoutMs > 0 ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
       });
     } catch (err) {
       throw this.unreachable(err);
@@ -185,7 +193,8 @@ export class DaemonClient {
   }
 }
 
-function projectPath(namespace: string, name: string): string {
+/** The API path of a project. Pure. */
+export function projectPath(namespace: string, name: string): string {
   return `${API_PREFIX}/projects/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
 }
 

@@ -4,6 +4,7 @@ import { DaemonClient } from "./client.js";
 import { runDescribe } from "./describe.js";
 import { runGet, type GetOptions } from "./get.js";
 import type { CliIo } from "./io.js";
+import { runLogs, type LogsCommandOptions } from "./logs.js";
 import { runWrite, type WriteCommand, type WriteCommandOptions } from "./writes.js";
 
 /** Settings the daemon commands get from `main`: environment read once, and a clock. */
@@ -21,7 +22,7 @@ interface GlobalOptions {
 }
 
 /**
- * Adds the commands that talk to a running daemon (get, describe, apply, delete, start, stop,
+ * Adds the commands that talk to a running daemon (get, describe, logs, apply, delete, start, stop,
  * restart) and the global `--server`/`--token` options to `program`. Each action stores its exit
  * code in `result.code` and throws CliError for failures.
  */
@@ -85,6 +86,32 @@ export function registerDaemonCommands(
     )
     .action(async (opts: ApplyCommandOptions, cmd: Command) => {
       result.code = await runApply(client(cmd), opts, io, tty);
+    });
+
+  program
+    .command("logs")
+    .summary("print a project's container logs")
+    .description(
+      "Print the lines the daemon keeps for a project's containers (spec.logs.retainLines each),\n" +
+        "oldest first; with -f keep printing new lines as they are written.",
+    )
+    .argument("<name>", "project NAME or NAMESPACE/NAME")
+    .addOption(ns())
+    .option("-c, --container <name>", "only this container")
+    .option("--tail <n>", "only the last N lines")
+    .option("--since <time>", "only lines since a duration ago (5m) or an RFC 3339 time")
+    .option("--until <time>", "only lines before a duration ago or an RFC 3339 time")
+    .option("--grep <regex>", "only lines matching a JavaScript regular expression")
+    .addOption(new Option("--stream <stream>", "only stdout or stderr").choices(["stdout", "stderr"]))
+    .option("-f, --follow", "keep printing new lines", false)
+    .option("-t, --timestamps", "show each line's timestamp", false)
+    .addOption(new Option("-o, --output <format>", "output format").choices(["json"]))
+    .addHelpText(
+      "after",
+      "\nExamples:\n  berth logs web --tail 100\n  berth logs web -c api -f --grep 'ERROR|WARN'",
+    )
+    .action(async (name: string, opts: LogsCommandOptions, cmd: Command) => {
+      result.code = await runLogs(client(cmd), name, opts, io);
     });
 
   const writes: Array<[WriteCommand, string]> = [

@@ -39,6 +39,20 @@ export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Co
       collect,
       [],
     )
+    .option(
+      "--nats <url>",
+      "publish container logs, metrics and phase events to NATS, e.g. nats://127.0.0.1:4222",
+    )
+    .option(
+      "--nats-max-pending <n>",
+      "stream records kept per stream while NATS is away (oldest dropped)",
+      "100000",
+    )
+    .option(
+      "--nats-jetstream",
+      "also keep recent log lines in the JetStream stream BERTH_LOGS for late subscribers",
+    )
+    .option("--nats-jetstream-lines <n>", "log lines JetStream keeps per container", "10000")
     .option("--host-id <id>", "this host's id; projects with another spec.host are left alone")
     .option(
       "--redis <url>",

@@ -2,6 +2,7 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { StatusStore, PHASES } from "../cache/status-store.js";
+import { instanceId } from "../cache/redis.js";
 import { openPortTiers, startStatusTiers } from "../cache/tiers.js";
 import { Images } from "../reconcilers/images.js";
 import { Networks } from "../reconcilers/networks.js";
@@ -135,6 +136,7 @@ async function assemble(
       publishAddress: options.publishAddress,
       publishHost: options.publishAddress === "0.0.0.0" ? "127.0.0.1" : options.publishAddress,
       mountPolicy: { allowedRoots: options.allowHostPaths },
+      instance: instanceId(options.dir),
       stopTimeoutSeconds: options.stopTimeoutSeconds,
       ...(options.hostId !== undefined ? { hostId: options.hostId } : {}),
     },
@@ -189,7 +191,15 @@ async function assemble(
     queueMetrics: registerWorkQueueMetrics(registry).forQueue(CONTROLLER),
     logger,
   });
-  const streams = startStreams({ docker, observed: observer, desired, registry, logger }, signal);
+  const streams = startStreams(
+    { docker, observed: observer, desired, status, registry, logger },
+    {
+      natsUrl: options.natsUrl,
+      natsMaxPending: options.natsMaxPending,
+      jetstreamLines: options.jetstreamLines,
+    },
+    signal,
+  );
   let filesReady = false;
   void files.ready().then(() => (filesReady = true));
   const done = controller.start(signal).finally(async () => {

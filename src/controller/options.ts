@@ -23,6 +23,12 @@ export interface RunOptions {
   redisUrl: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
   logFormat: "json" | "logfmt";
+  /** `--nats`: publish logs, metrics and events to this NATS URL. */
+  natsUrl: string | undefined;
+  /** `--nats-max-pending`: stream records kept per stream while NATS is away. */
+  natsMaxPending: number;
+  /** `--nats-jetstream` (lines kept per log subject, `--nats-jetstream-lines`), or undefined. */
+  jetstreamLines: number | undefined;
 }
 
 /** Raw flags as commander hands them over. */
@@ -44,6 +50,10 @@ export interface RunFlags {
   redis?: string;
   logLevel: string;
   logFormat: string;
+  nats?: string;
+  natsMaxPending?: string;
+  natsJetstream?: boolean;
+  natsJetstreamLines?: string;
 }
 
 /** The environment variables `berth run` reads, once. */
@@ -104,6 +114,11 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
     redisUrl: checkRedisUrl(flags.redis ?? (env["BERTH_REDIS_URL"] || undefined)),
     logLevel: logLevel as RunOptions["logLevel"],
     logFormat: flags.logFormat === "json" ? "json" : "logfmt",
+    natsUrl: parseNatsUrl(flags.nats),
+    natsMaxPending: parseCount(flags.natsMaxPending ?? "100000", "--nats-max-pending"),
+    jetstreamLines: flags.natsJetstream
+      ? parseCount(flags.natsJetstreamLines ?? "10000", "--nats-jetstream-lines")
+      : undefined,
   };
 }
 
@@ -116,4 +131,24 @@ function checkRedisUrl(url: string | undefined): string | undefined {
       `--redis ${JSON.stringify(url)} is not a Redis URL; use e.g. redis://127.0.0.1:6379`,
     );
   return url;
+}
+
+function parseNatsUrl(text: string | undefined): string | undefined {
+  if (text === undefined || text === "") return undefined;
+  for (const server of text.split(",")) {
+    if (!/^(nats|tls|ws|wss):\/\/[^\s/]+$|^[^\s/:]+:\d+$/.test(server.trim())) {
+      throw new OptionError(
+        `--nats ${JSON.stringify(text)} is not a NATS URL; use e.g. nats://127.0.0.1:4222`,
+      );
+    }
+  }
+  return text;
+}
+
+function parseCount(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000_000) {
+    throw new OptionError(`${flag} ${text} must be a whole number from 1 to 100000000`);
+  }
+  return n;
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Registry } from "prom-client";
 import type { Logger } from "../util/logger.js";
 import { checkBearer, isLoopbackHost } from "./auth.js";
@@ -8,6 +9,7 @@ import { errorResponse, InsecureBindError } from "./errors.js";
 import { sendJson, sendText } from "./respond.js";
 import { Router } from "./router.js";
 import { registerApiRoutes, type ProjectApi } from "./routes.js";
+import type { UpgradeHandler } from "./ws-logs.js";
 
 /** Options of {@link startHttpServer}. */
 export interface HttpServerOptions {
@@ -25,6 +27,10 @@ export interface HttpServerOptions {
   token?: string;
   /** Largest accepted request body; default 1 MiB. */
   maxBodyBytes?: number;
+  /** More routes (logs, streams), registered after the REST API. */
+  routes?: ReadonlyArray<(router: Router) => void>;
+  /** WebSocket endpoints, tried in order after the token check; unmatched upgrades get a 404. */
+  upgrades?: ReadonlyArray<UpgradeHandler>;
 }
 
 /** A listening server. */
@@ -62,10 +68,25 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       sendText(res, 200, body, options.registry.contentType);
     });
   registerApiRoutes(router, options.service, options.maxBodyBytes ?? MAX_BODY_BYTES);
+  for (const register of options.routes ?? []) register(router);
 
   const shutdown = new AbortController();
   const server = createServer((req, res) => void handle(req, res));
   server.requestTimeout = 60_000; // receiving a request; responses (wait streams) may take longer
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? "/", "http://berth.invalid");
+    try {
+      if (token) checkBearer(req.headers.authorization, token);
+    } catch {
+      socket.end(
+        'HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer realm="berth"\r\nconnection: close\r\n\r\n',
+      );
+      return;
+    }
+    for (const upgrade of options.upgrades ?? [])
+      if (upgrade(req, socket, head, url, shutdown.signal)) return;
+    socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n");
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();

@@ -5,6 +5,7 @@ import type { ContainerSpec, RestartPolicy } from "../api/types.js";
 import type { ContainerCreateSpec } from "../runtime/docker.js";
 import {
   LABEL_CONTAINER,
+  LABEL_INSTANCE,
   LABEL_MANAGED,
   LABEL_PROJECT,
   LABEL_SPEC_HASH,
@@ -19,6 +20,8 @@ export const RESTARTED_AT = "berth.dev/restartedAt";
 /** Everything a container's Docker form depends on; its hash is the spec-hash label. */
 export interface ContainerInputs {
   key: string;
+  /** The owning operator's instance id (label `berth.dev/instance`; not part of the hash). */
+  instance: string;
   spec: ContainerSpec;
   /** Host ports assigned to this container's ports. */
   ports: readonly PortAssignment[];
@@ -44,7 +47,7 @@ const RESTART: Record<RestartPolicy, string> = {
 };
 
 /** The spec-hash of a container: its spec, resolved host ports, image ID and restart marker. Pure. */
-export function containerHash(inputs: ContainerInputs): string {
+export function containerHash(inputs: Omit<ContainerInputs, "instance">): string {
   return hashOf({
     spec: inputs.spec,
     ports: inputs.ports.map((p) => [p.containerPort, p.protocol, p.hostPort]),
@@ -91,6 +94,7 @@ export function createSpec(
       [LABEL_PROJECT]: projectLabelValue(inputs.key),
       [LABEL_CONTAINER]: spec.name,
       [LABEL_SPEC_HASH]: hash,
+      [LABEL_INSTANCE]: inputs.instance,
       "berth.dev/image": spec.image,
     },
     ...(hc?.exec

@@ -254,7 +254,8 @@ function parseRegistryFile(raw: unknown, path: string, diagnostics: PortDiagnost
   return out;
 }
 
-function toEntry(item: unknown): PortEntry | undefined {
+/** Parses one stored entry (file or Redis); undefined when it is not a valid, complete entry. Pure. */
+export function toEntry(item: unknown): PortEntry | undefined {
   if (!isRecord(item) || !isRecord(item.owner)) return undefined;
   const { owner, port, claimedAt } = item;
   const { instance, project, container, portName, protocol } = owner;

@@ -5,10 +5,17 @@ import type { Result } from "../controller/controller.js";
 import { TerminalError } from "../controller/errors.js";
 import type { CallOptions, DockerClient } from "../runtime/docker.js";
 import { ImageNotFoundError, NotFoundError } from "../runtime/errors.js";
+import { LABEL_INSTANCE } from "../runtime/labels.js";
 import type { ObservedContainer } from "../runtime/observed.js";
 import type { ObservedContainers } from "../runtime/observer.js";
 import type { Logger } from "../util/logger.js";
-import { RESTARTED_AT, containerHash, createSpec, type MountPolicy } from "./container-spec.js";
+import {
+  RESTARTED_AT,
+  containerHash,
+  createSpec,
+  type ContainerInputs,
+  type MountPolicy,
+} from "./container-spec.js";
 import { ImageUnavailableError, type Images } from "./images.js";
 import { containerName, networkName } from "./names.js";
 import type { Networks } from "./networks.js";
@@ -47,6 +54,8 @@ export interface ProjectReconcilerOptions {
   mountPolicy: MountPolicy;
   /** Grace period before SIGKILL when stopping or replacing a container. */
   stopTimeoutSeconds: number;
+  /** This operator's instance id; containers labelled with another instance are not touched. */
+  instance: string;
   /** This operator's host id; projects with another `spec.host` are left to their host. */
   hostId?: string;
 }
@@ -89,7 +98,10 @@ export class ProjectReconciler {
   /** The controller's reconcile function. */
   readonly reconcile = async (key: string, signal: AbortSignal): Promise<Result> => {
     const desired = this.deps.desired.get(key);
-    const observed = this.deps.observed.byProject(key);
+    // Another operator on this Docker host (another directory) owns containers labelled otherwise.
+    const observed = this.deps.observed
+      .byProject(key)
+      .filter((c) => c.labels[LABEL_INSTANCE] === this.opts.instance);
     if (!desired || this.elsewhere(desired)) return this.teardown(key, observed, { signal });
     try {
       return await this.converge(desired, observed, { signal });
@@ -180,6 +192,7 @@ export class ProjectReconciler {
     const ports = assignments.filter((a) => a.container === spec.name);
     const inputs = {
       key: d.key,
+      instance: this.opts.instance,
       spec,
       ports,
       imageID: await this.deps.images.resolve(spec, d.file, this.opts.watchedDir, call),
@@ -217,7 +230,7 @@ export class ProjectReconciler {
   }
 
   private async create(
-    inputs: Parameters<typeof containerHash>[0],
+    inputs: ContainerInputs,
     name: string,
     hash: string,
     call: CallOptions,

@@ -18,7 +18,9 @@ export type DockerOp =
   | "inspectImage"
   | "pullImage"
   | "buildImage"
-  | "events";
+  | "events"
+  | "logs"
+  | "stats";
 
 /** Outcome of one call; the `result` label. A small fixed set, so the label stays low-cardinality. */
 export type DockerCallResult =

@@ -147,4 +147,9 @@ export interface DockerClient {
    * connection. Throws NotFoundError when the container does not exist. Not retried.
    */
   followLogs(id: string, opts?: FollowLogsOptions): Promise<Readable>;
+  /**
+   * One stats document (`GET /containers/{id}/stats?stream=false&one-shot=true`), unvalidated.
+   * Bounded by the timeout; throws NotFoundError when the container does not exist. Not retried.
+   */
+  containerStats(id: string, opts?: CallOptions): Promise<unknown>;
 }

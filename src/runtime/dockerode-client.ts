@@ -1,4 +1,5 @@
 import { Agent } from "node:http";
+import { inspect } from "node:util";
 import type { Readable } from "node:stream";
 import Docker from "dockerode";
 import type { ContainerCreateOptions, ContainerInspectInfo } from "dockerode";
@@ -8,11 +9,11 @@ import type {
   ContainerCreateSpec,
   DockerClient,
   EventsOptions,
-  FollowLogsOptions,
   NetworkCreateSpec,
   NetworkSummary,
 } from "./docker.js";
 import { CallRunner } from "./docker-call.js";
+import { containerStreamOps } from "./dockerode-container-streams.js";
 import type { DockerMetrics } from "./docker-metrics.js";
 import { DockerCallCounter, noopDockerMetrics } from "./docker-metrics.js";
 import type { DockerEventStream, ProgressListener } from "./docker-streams.js";
@@ -21,14 +22,6 @@ import { DockerError, ImageNotFoundError, ImagePullError } from "./errors.js";
 import { LABEL_MANAGED, MANAGED_LABEL_FILTER } from "./labels.js";
 import { packDirectory } from "./tar.js";
 import { dial, resolveDockerEndpoint, statusOf, toContainerSummary } from "./dockerode-util.js";
-
-function closeOnAbort(body: Readable, signal: AbortSignal | undefined): void {
-  if (signal === undefined) return;
-  const close = (): void => void body.destroy();
-  if (signal.aborted) close();
-  signal.addEventListener("abort", close, { once: true });
-  body.once("close", () => signal.removeEventListener("abort", close));
-}
 
 /** Options of {@link createDockerClient}; parsed once at start-up by the caller. */
 export interface DockerClientOptions {
@@ -65,6 +58,9 @@ export function createDockerClient(options: DockerClientOptions = {}): Dockerode
   const endpoint = resolveDockerEndpoint(options);
   const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: "lifo" });
   const streamAgent = new Agent({ keepAlive: false });
+  // docker-modem formats every request's options with util.inspect (depth unlimited, hidden
+  // properties) even when its debug log is off; an agent rendered that way walks all its sockets.
+  for (const a of [agent, streamAgent]) Object.defineProperty(a, inspect.custom, { value: () => "[Agent]" });
   const make = (a: Agent): Docker =>
     new Docker({
       // Explicit undefineds override docker-modem's DOCKER_* environment defaults.
@@ -289,26 +285,7 @@ export function createDockerClient(options: DockerClientOptions = {}): Dockerode
         },
       });
     },
-
-    followLogs(id: string, opts: FollowLogsOptions = {}): Promise<Readable> {
-      return runner.run({
-        ...base("logs", "container", id, opts, false),
-        run: async (signal) => {
-          const query = {
-            follow: true as const,
-            stdout: true,
-            stderr: true,
-            timestamps: true,
-            ...(opts.since !== undefined ? { since: opts.since } : {}),
-            ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
-            abortSignal: signal,
-          };
-          const body = (await streams.getContainer(id).logs(query)) as Readable;
-          closeOnAbort(body, opts.signal);
-          return body;
-        },
-      });
-    },
+    ...containerStreamOps({ runner, base, api, streams }),
   };
 
   function base(

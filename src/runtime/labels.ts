@@ -13,6 +13,9 @@ export const LABEL_CONTAINER = "berth.dev/container";
 /** `berth.dev/spec-hash=<sha256>` of the container spec, its host ports and image ID. */
 export const LABEL_SPEC_HASH = "berth.dev/spec-hash";
 
+/** `berth.dev/instance=<id>`: which operator (host and watched directory) owns a container. */
+export const LABEL_INSTANCE = "berth.dev/instance";
+
 /** The Docker label filter that selects Berth's objects. */
 export const MANAGED_LABEL_FILTER = `${LABEL_MANAGED}=true`;
 

@@ -257,10 +257,34 @@ describe("file-mode reconcile against the real Docker engine", () => {
       expect(v?.status.phase).toBe("Running");
       expect(readFileSync(join(d.dir, `${p}.yaml`), "utf8")).toContain(`name: ${p}`);
       expect((await httpText(`${v?.status.ports?.[0]?.url}/`)).trim()).toBe("applied");
-      const bad = await cli(d, "apply", "-f", join(outside, "spec.yaml").replace("spec.yaml", "missing.yaml"));
+      const bad = await cli(
+        d,
+        "apply",
+        "-f",
+        join(outside, "spec.yaml").replace("spec.yaml", "missing.yaml"),
+      );
       expect(bad.code).toBe(1);
     } finally {
       cleanupDirs(outside);
+    }
+  });
+
+  it("leaves the containers of another operator on the same Docker host alone", async () => {
+    const p = name("web");
+    const before = await untilRunning(d, `default/${p}`);
+    const other = await startDaemon({ portRange: "21500-21599" });
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      const after = await untilRunning(d, `default/${p}`);
+      expect(after.status.containers?.[0]?.containerID).toBe(before.status.containers?.[0]?.containerID);
+      const info = await docker()
+        .getContainer(after.status.containers?.[0]?.containerID ?? "")
+        .inspect();
+      expect(info.State.Running).toBe(true);
+      expect(info.Config.Labels["berth.dev/instance"]).toMatch(/^.+:[0-9a-f]{12}$/);
+    } finally {
+      await other.stop();
+      cleanupDirs(other.dir, other.stateDir);
     }
   });
 

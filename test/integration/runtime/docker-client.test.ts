@@ -119,7 +119,13 @@ describe("DockerClient (real dockerd)", () => {
     await expect(client.createNetwork({ name: netName, labels })).rejects.toBeInstanceOf(ConflictError);
     const nets = await client.listNetworks([`berth.dev/project=${scope.projectLabel}`]);
     expect(nets).toEqual([
-      { id: netId, name: netName, driver: "bridge", labels: { ...labels, "berth.dev/managed": "true" } },
+      {
+        id: netId,
+        name: netName,
+        driver: "bridge",
+        labels: { ...labels, "berth.dev/managed": "true" },
+        subnets: [expect.stringMatching(/^\d+\.\d+\.\d+\.\d+\/\d+$/)],
+      },
     ]);
 
     const { id } = await sleeper();

@@ -14,6 +14,7 @@ function spec(extra: string): ContainerSpec {
 function inputs(c: ContainerSpec, over: Partial<ContainerInputs> = {}): ContainerInputs {
   return {
     key: "default/p",
+    instance: "host:abc",
     spec: c,
     ports: [{ container: "api", portName: "http", containerPort: 8080, hostPort: 20100, protocol: "TCP" }],
     imageID: "sha256:abc",
@@ -44,6 +45,7 @@ describe("container spec and hash", () => {
         "berth.dev/project": "default.p",
         "berth.dev/container": "api",
         "berth.dev/spec-hash": "h",
+        "berth.dev/instance": "host:abc",
       },
       Healthcheck: { Test: ["CMD", "true"], Interval: 2e9, Retries: 3 },
       HostConfig: {

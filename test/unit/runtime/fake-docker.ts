@@ -167,6 +167,8 @@ export class FakeDocker implements DockerClient {
   inspectImage = async (): Promise<string | undefined> => this.unused();
   pullImage = async (): Promise<void> => this.unused();
   buildImage = async (): Promise<string> => this.unused();
+  followLogs = async (): Promise<never> => this.unused();
+  containerStats = async (): Promise<never> => this.unused();
 }
 
 /** Resolves when `predicate` holds, polling every few milliseconds; rejects after `timeoutMs`. */

@@ -4,7 +4,7 @@ import type { DesiredProject, DesiredReader } from "../controller/desired.js";
 import type { Result } from "../controller/controller.js";
 import { TerminalError } from "../controller/errors.js";
 import type { CallOptions, DockerClient } from "../runtime/docker.js";
-import { ImageNotFoundError, NotFoundError } from "../runtime/errors.js";
+import { DockerError, ImageNotFoundError, NotFoundError } from "../runtime/errors.js";
 import { LABEL_INSTANCE } from "../runtime/labels.js";
 import type { ObservedContainer } from "../runtime/observed.js";
 import type { ObservedContainers } from "../runtime/observer.js";
@@ -207,10 +207,7 @@ export class ProjectReconciler {
     if (current) {
       for (const c of stale) await this.remove(c.id, call);
       const start = !current.running && this.shouldStart(current, spec);
-      if (start) {
-        await docker.startContainer(current.id, call);
-        this.stoppedByUs.delete(current.id);
-      }
+      if (start && !(await this.start(d.key, current, call))) return { container: undefined, acted: true };
       return { container: current, acted: start || stale.length > 0 };
     }
     await this.deps.networks.ensure(inputs.network, d.key, call);
@@ -241,6 +238,28 @@ export class ProjectReconciler {
     } catch (err) {
       if (err instanceof ImageNotFoundError) this.deps.images.forget(inputs.spec.image);
       throw err;
+    }
+  }
+
+  /**
+   * Starts an existing container. One that dockerd cannot start any more (a start that raced a
+   * daemon shutdown leaves "task already exists" behind) is removed, to be created afresh by the
+   * reconcile its removal triggers; returns false then.
+   */
+  private async start(key: string, c: ObservedContainer, call: CallOptions): Promise<boolean> {
+    try {
+      await this.deps.docker.startContainer(c.id, call);
+      this.stoppedByUs.delete(c.id);
+      return true;
+    } catch (err) {
+      if (!(err instanceof DockerError) || err.statusCode !== 500) throw err;
+      this.deps.logger.warn("container cannot be started; replacing it", {
+        project: key,
+        id: c.id.slice(0, 12),
+        error: err.message,
+      });
+      await this.remove(c.id, call);
+      return false;
     }
   }
 

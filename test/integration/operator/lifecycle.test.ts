@@ -39,7 +39,7 @@ async function list(d: Daemon): Promise<View[]> {
   return ((await r.json()) as { items: View[] }).items.filter((v) => v.namespace === "life");
 }
 
-async function allRunning(d: Daemon, names: string[]): Promise<View[]> {
+async function allRunning(d: Daemon, names: string[], timeoutMs = 60_000): Promise<View[]> {
   return eventually(
     async () => {
       const views = await list(d);
@@ -48,7 +48,7 @@ async function allRunning(d: Daemon, names: string[]): Promise<View[]> {
         ? mine
         : undefined;
     },
-    60_000,
+    timeoutMs,
     `${names.length} projects Running`,
   );
 }
@@ -132,37 +132,53 @@ describe("operator and engine restarts", () => {
 
   const pidfile = join(ROOT, ".cache/test-env/dockerd.pid");
   const ownDockerd = existsSync(pidfile);
-  it.skipIf(!ownDockerd)("reconnects after dockerd restarts and converges the projects again", async () => {
-    const d = daemons[daemons.length - 1];
-    if (!d) throw new Error("no daemon");
-    const pid = Number(readFileSync(pidfile, "utf8").trim());
-    process.kill(pid, "SIGTERM");
-    await eventually(
-      () => {
-        try {
-          process.kill(pid, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      },
-      60_000,
-      "dockerd to exit",
-    );
-    execFileSync("bash", [join(ROOT, "scripts/test-env.sh"), "docker"], { stdio: "ignore" });
-    const views = await allRunning(d, names);
-    expect(views).toHaveLength(names.length);
-    for (const v of views.slice(0, 3)) {
-      const url = v.status.ports?.[0]?.url ?? "";
-      const body = await eventually(
-        async () => {
-          const r = await fetch(url);
-          return r.ok ? r.text() : undefined;
+  it.skipIf(!ownDockerd)(
+    "reconnects after dockerd restarts and converges the projects again",
+    async () => {
+      const d = daemons[daemons.length - 1];
+      if (!d) throw new Error("no daemon");
+      const pid = Number(readFileSync(pidfile, "utf8").trim());
+      const t0 = Date.now();
+      process.kill(pid, "SIGTERM");
+      await eventually(
+        () => {
+          try {
+            process.kill(pid, 0);
+            return false;
+          } catch {
+            return true;
+          }
         },
-        30_000,
-        `${url} answering`,
+        60_000,
+        "dockerd to exit",
       );
-      expect(body.trim()).toBe("ok");
-    }
-  });
+      const stopped = Date.now();
+      execFileSync("bash", [join(ROOT, "scripts/test-env.sh"), "docker"], { stdio: "ignore" });
+      const started = Date.now();
+      const views = await allRunning(d, names, 150_000).catch(async (err: unknown) => {
+        const now = (await list(d)).map(
+          (v) =>
+            `${v.name}:${v.status.phase}:${v.status.conditions?.find((c) => c.type === "Ready")?.message ?? ""}`,
+        );
+        throw new Error(`${String(err)}; now ${now.join(" | ")}\n${d.logs().slice(-3000)}`);
+      });
+      console.log(
+        `dockerd stop ${stopped - t0} ms, start ${started - stopped} ms, projects Running ${Date.now() - started} ms later`,
+      );
+      expect(views).toHaveLength(names.length);
+      for (const v of views.slice(0, 3)) {
+        const url = v.status.ports?.[0]?.url ?? "";
+        const body = await eventually(
+          async () => {
+            const r = await fetch(url);
+            return r.ok ? r.text() : undefined;
+          },
+          30_000,
+          `${url} answering`,
+        );
+        expect(body.trim()).toBe("ok");
+      }
+    },
+    300_000,
+  );
 });

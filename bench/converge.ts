@@ -308,8 +308,8 @@ async function restart(
   berth.stop = next.stop;
 }
 
-async function noop(manager: Manager, dir: string): Promise<void> {
-  for (let i = 0; i < NOOP - PROJECTS; i++)
+async function noop(manager: Manager, dir: string, running = PROJECTS): Promise<void> {
+  for (let i = 0; i < NOOP - running; i++)
     writeFileSync(
       join(dir, `idle${i}.yaml`),
       spec(`idle${i}`, 0, "Stopped").replace("hostPort: 0", "hostPort: 0"),
@@ -333,9 +333,7 @@ async function noop(manager: Manager, dir: string): Promise<void> {
     calls += manager.docker.calls.count() - before;
   }
   const s = summarize(samples);
-  console.log(
-    `converge/noop: resync of ${expected} projects (${PROJECTS} running, the rest stopped), 7 runs`,
-  );
+  console.log(`converge/noop: resync of ${expected} projects (${running} running, the rest stopped), 7 runs`);
   console.log(
     `  median ${ms(s.median)}, p95 ${ms(s.p95)} (goal < 50 ms); Docker API calls ${calls} (goal 0)`,
   );
@@ -356,8 +354,24 @@ async function idle(manager: Manager): Promise<void> {
   }
 }
 
+/** The no-op resync alone (BENCH_CONVERGE=noop): NOOP stopped projects, no 100-project cold start. */
+async function noopAlone(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "berth-bench-"));
+  const state = mkdtempSync(join(tmpdir(), "berth-bench-state-"));
+  const berth = await startBerth(dir, state, "23000-24999");
+  try {
+    await noop(berth.manager, dir, 0);
+  } finally {
+    berth.stop.abort();
+    await berth.manager.done;
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(state, { recursive: true, force: true });
+  }
+}
+
 export async function run(): Promise<void> {
   await cleanup();
   if (parts.has("single")) await single();
-  if (parts.has("cold") || parts.has("restart") || parts.has("noop")) await cold();
+  if (parts.has("cold") || parts.has("restart")) await cold();
+  else if (parts.has("noop")) await noopAlone();
 }

@@ -107,6 +107,8 @@ export class PortAllocator {
   /** Ports chosen but not yet claimed in the registry, and the owners waiting on those claims. */
   private readonly pending = new Map<string, { owner: PortOwner; port: number }>();
   private readonly inflight = new Map<string, Promise<void>>();
+  /** Per project, the owner keys of its last completed allocation. */
+  private readonly settled = new Map<string, string>();
 
   private constructor(
     private readonly registry: PortRegistry,
@@ -156,7 +158,12 @@ export class PortAllocator {
   ): Promise<AllocationResult> {
     const requests = this.requests(project, containers, options.published ?? []);
     const wanted = new Set(requests.map((r) => ownerKey(r.owner)));
-    await this.registry.release((o) => this.ownsProject(o, project) && !wanted.has(ownerKey(o)));
+    // Scanning the registry for stale claims costs O(all ports); do it only when this project's
+    // set of ports changed since this allocator last settled it.
+    const signature = [...wanted].sort().join("\n");
+    if (this.settled.get(project) !== signature) {
+      await this.registry.release((o) => this.ownsProject(o, project) && !wanted.has(ownerKey(o)));
+    }
     const assignments: PortAssignment[] = [];
     const conflicts: PortAllocationError[] = [];
     for (const req of requests) {
@@ -164,11 +171,13 @@ export class PortAllocator {
       if ("hostPort" in result) assignments.push(result);
       else conflicts.push(result);
     }
+    this.settled.set(project, signature);
     return { assignments, conflicts };
   }
 
   /** Releases every port of a deleted project; idempotent. Stopped projects keep their ports. */
   release(project: string): Promise<PortEntry[]> {
+    this.settled.delete(project);
     return this.registry.release((o) => this.ownsProject(o, project));
   }
 

@@ -1,4 +1,4 @@
-import { parseDuration } from "../http/params.js";
+import { parseDuration } from "../util/duration.js";
 import { CliError } from "./io.js";
 
 /**

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { defaultStateDir } from "../cache/state-dir.js";
+import { parseDuration } from "../util/duration.js";
 
 /** Options of `berth run`, parsed once from flags and environment. */
 export interface RunOptions {
@@ -71,13 +72,13 @@ export class OptionError extends Error {
   override readonly name = "OptionError";
 }
 
-/** Parses a duration such as `500ms`, `10s`, `5m`, `1h` into milliseconds. */
-export function parseDuration(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  if (!m)
+/** A duration flag in milliseconds; throws OptionError naming the flag. */
+function durationFlag(text: string, flag: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
     throw new OptionError(`${flag} ${JSON.stringify(text)} is not a duration; use e.g. 500ms, 10s, 5m or 1h`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
-  return Number(m[1]) * unit;
+  }
+  return ms;
 }
 
 /** Turns flags plus the environment into RunOptions; throws OptionError naming the flag. */
@@ -107,8 +108,8 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
     networkPool: flags.networkPool,
     networkSize: Number(flags.networkSize.replace(/^\//, "")),
     dockerHost: flags.docker ?? env["DOCKER_HOST"],
-    stopTimeoutSeconds: parseDuration(flags.stopTimeout, "--stop-timeout") / 1000,
-    resyncMs: parseDuration(flags.resync, "--resync"),
+    stopTimeoutSeconds: durationFlag(flags.stopTimeout, "--stop-timeout") / 1000,
+    resyncMs: durationFlag(flags.resync, "--resync"),
     allowHostPaths: [dir, ...flags.allowHostPath.map((p) => resolve(p))],
     hostId: flags.hostId,
     redisUrl: checkRedisUrl(flags.redis ?? (env["BERTH_REDIS_URL"] || undefined)),

@@ -2,7 +2,7 @@
 import { compileGrep, GrepSyntaxError, type LogQuery } from "../streams/query.js";
 import { normalizeTimestamp, timestampOfMs } from "../streams/log-line.js";
 import { HttpError } from "./errors.js";
-import { parseDuration } from "./params.js";
+import { parseDuration } from "../util/duration.js";
 
 /** Largest `tail` accepted (the largest ring). */
 export const MAX_TAIL = 1_000_000;

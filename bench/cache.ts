@@ -18,7 +18,7 @@ import { Registry } from "prom-client";
 import { openPortTiers } from "../src/cache/tiers.js";
 import { serveManager } from "../src/cli/serve.js";
 import { startManager, type Manager } from "../src/controller/manager.js";
-import { parseRunOptions } from "../src/controller/options.js";
+import { benchRunOptions } from "./options.js";
 import { FilePortRegistry, PortAllocator } from "../src/reconcilers/ports.js";
 import { nopLogger } from "../src/util/logger.js";
 import { readTestEnv } from "../test/helpers/env.js";
@@ -70,24 +70,7 @@ async function statusReads(): Promise<void> {
   const stop = new AbortController();
   const names = Array.from({ length: PROJECTS }, (_, i) => `p${i}`);
   for (const n of names) writeFileSync(join(dir, `${n}.yaml`), spec(n, "one"));
-  const options = parseRunOptions(
-    {
-      dir,
-      http: "127.0.0.1:0",
-      stateDir,
-      concurrency: "16",
-      portRange: "28600-28699",
-      publishAddress: "127.0.0.1",
-      networkPool: "10.214.0.0/16",
-      networkSize: "26",
-      stopTimeout: "1s",
-      resync: "1h",
-      allowHostPath: [],
-      logLevel: "error",
-      logFormat: "logfmt",
-    },
-    {},
-  );
+  const options = benchRunOptions({ dir, stateDir, portRange: "28600-28699", networkPool: "10.214.0.0/16" });
   const manager = await startManager(options, nopLogger, stop.signal);
   const server = await serveManager(manager, nopLogger);
   try {

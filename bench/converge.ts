@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { startManager, type Manager } from "../src/controller/manager.js";
-import { parseRunOptions } from "../src/controller/options.js";
+import { benchRunOptions } from "./options.js";
 import { nopLogger } from "../src/util/logger.js";
 import { ms, summarize } from "./stats.js";
 
@@ -139,24 +139,7 @@ async function startBerth(
   range: string,
 ): Promise<{ manager: Manager; stop: AbortController }> {
   const stop = new AbortController();
-  const options = parseRunOptions(
-    {
-      dir,
-      http: "127.0.0.1:0",
-      stateDir,
-      concurrency: "16",
-      portRange: range,
-      publishAddress: "127.0.0.1",
-      networkPool: "10.213.0.0/16",
-      networkSize: "26",
-      stopTimeout: "1s",
-      resync: "1h",
-      allowHostPath: [],
-      logLevel: "error",
-      logFormat: "logfmt",
-    },
-    {},
-  );
+  const options = benchRunOptions({ dir, stateDir, portRange: range });
   const manager = await startManager(options, nopLogger, stop.signal);
   const t0 = performance.now();
   while (!manager.ready()) {

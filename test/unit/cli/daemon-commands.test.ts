@@ -12,17 +12,7 @@ import { startHttpServer, type HttpServerHandle } from "../../../src/http/server
 import { nopLogger } from "../../../src/util/logger.js";
 import { projectYaml } from "../controller/fake-state.js";
 import { FakeApi, view } from "../http/fake-service.js";
-
-function capture(tty = false): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    errIsTTY: tty,
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-  };
-  return io;
-}
+import { captureIo } from "../../helpers/cli-io.js";
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -68,7 +58,7 @@ describe("daemon commands against a real HTTP server", () => {
   const run = (io: CliIo, ...args: string[]) => main(["node", "berth", ...args], io, env);
 
   it("get prints a table of the default namespace", async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "get")).toBe(0);
     expect(io.stdout.split("\n")[0]).toMatch(/^NAME +PHASE +READY +PORTS +AGE$/);
     expect(io.stdout).toMatch(/^web +Running +1\/1 +20001->8080\/tcp +\S+$/m);
@@ -77,23 +67,23 @@ describe("daemon commands against a real HTTP server", () => {
   });
 
   it("get -A adds the namespace column; -o json and -o yaml print resources", async () => {
-    const all = capture();
+    const all = captureIo();
     expect(await run(all, "get", "-A")).toBe(0);
     expect(all.stdout).toMatch(/^prod +db +Running/m);
-    const json = capture();
+    const json = captureIo();
     expect(await run(json, "get", "prod/db", "-o", "json")).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({
       kind: "Project",
       metadata: { name: "db", namespace: "prod" },
     });
-    const yaml = capture();
+    const yaml = captureIo();
     expect(await run(yaml, "get", "-o", "yaml", "-l", "team=web")).toBe(0);
     expect(parse(yaml.stdout)).toMatchObject({ kind: "ProjectList", items: [{ metadata: { name: "web" } }] });
     expect(api.calls.at(-1)?.args[0]).toEqual({ namespace: "default", labelSelector: "team=web" });
   });
 
   it("get of an unknown project exits 1 with the daemon's message", async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "get", "ghost")).toBe(1);
     expect(io.stderr).toMatch(
       /^berth: project default\/ghost not found; list the projects with `berth get -A`\n$/,
@@ -102,13 +92,13 @@ describe("daemon commands against a real HTTP server", () => {
 
   it("get with no projects says so on stderr", async () => {
     api.views = [];
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "get")).toBe(0);
     expect(io.stderr).toBe("No projects found in namespace default.\n");
   });
 
   it("describe prints the project", async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "describe", "web")).toBe(0);
     expect(io.stdout).toMatch(/^Name: +web$/m);
     expect(io.stdout).toContain("Conditions:");
@@ -120,7 +110,7 @@ describe("daemon commands against a real HTTP server", () => {
       bad,
       "apiVersion: berth.dev/v1alpha1\nkind: Project\nmetadata: {name: x}\nspec: {containers: [{name: c, image: i, ports: [{containerPort: 70000}]}]}\n",
     );
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "apply", "-f", bad)).toBe(1);
     expect(io.stderr).toMatch(
       /bad\.yaml:4:\d+ spec\.containers\[0\]\.ports\[0\]\.containerPort: 70000 is above the maximum 65535/,
@@ -133,7 +123,7 @@ describe("daemon commands against a real HTTP server", () => {
     const specs = mkdtempSync(join(dir, "specs-"));
     writeFileSync(join(specs, "a.yaml"), projectYaml("a"));
     writeFileSync(join(specs, "b.yml"), projectYaml("b"));
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "apply", "-f", specs, "--dry-run")).toBe(0);
     expect(io.stdout).toBe("project default/web configured (dry run)\n");
     const [text, opts] = api.calls[0]?.args ?? [];
@@ -147,7 +137,7 @@ describe("daemon commands against a real HTTP server", () => {
       o.onProgress?.("Progressing: pulling");
       return { outcome: "converged", message: "Running (1/1 ready)" };
     };
-    const io = capture(true);
+    const io = captureIo(true);
     expect(await run(io, "apply", "-f", join(dir, "w.yaml"), "--wait", "--timeout", "90s")).toBe(0);
     expect(io.stderr).toBe("\r\x1b[2Kdefault/web updated in /specs/web.yaml\r\x1b[2KProgressing: pulling\n");
     expect(io.stdout).toBe("project default/web configured\nproject default/web: Running (1/1 ready)\n");
@@ -156,7 +146,7 @@ describe("daemon commands against a real HTTP server", () => {
 
   it("stop --wait fails with the last status when the project fails", async () => {
     api.wait = async () => ({ outcome: "failed", message: "Failed: ImageNotFound - no such image" });
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "stop", "web", "--wait")).toBe(1);
     expect(api.calls[0]).toMatchObject({
       method: "setState",
@@ -170,24 +160,24 @@ describe("daemon commands against a real HTTP server", () => {
 
   it("restart --wait exits 1 on timeout", async () => {
     api.wait = async () => ({ outcome: "timeout", message: "timed out after 1s; last status: Progressing" });
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "restart", "-n", "prod", "db", "--wait", "--timeout", "1s")).toBe(1);
     expect(io.stderr).toMatch(/gave up waiting for prod\/db: timed out after 1s; last status: Progressing/);
   });
 
   it("start and delete call the daemon", async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "start", "web")).toBe(0);
     expect(await run(io, "delete", "prod/db")).toBe(0);
     expect(io.stdout).toBe("project default/web started\nproject prod/db deleted\n");
     expect(api.calls.map((c) => c.method)).toEqual(["setState", "delete"]);
-    const missing = capture();
+    const missing = captureIo();
     expect(await run(missing, "delete", "missing-one")).toBe(1);
     expect(missing.stderr).toContain("not found");
   });
 
   it("rejects a bad --timeout before calling the daemon", async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "stop", "web", "--wait", "--timeout", "soon")).toBe(2);
     expect(api.calls).toEqual([]);
   });
@@ -206,7 +196,7 @@ describe("daemon commands against a real HTTP server", () => {
 describe("without a daemon", () => {
   it("says how to start it when the connection is refused", async () => {
     const port = await closedPort();
-    const io = capture();
+    const io = captureIo();
     const code = await main(["node", "berth", "get"], io, { BERTH_SERVER: `http://127.0.0.1:${port}` });
     expect(code).toBe(1);
     expect(io.stderr).toBe(
@@ -216,7 +206,7 @@ describe("without a daemon", () => {
 
   it("--server overrides BERTH_SERVER", async () => {
     const port = await closedPort();
-    const io = capture();
+    const io = captureIo();
     await main(["node", "berth", "--server", `http://127.0.0.1:${port}/`, "describe", "x"], io, {
       BERTH_SERVER: "http://192.0.2.1:1",
     });
@@ -224,10 +214,10 @@ describe("without a daemon", () => {
   });
 
   it("defaults to http://127.0.0.1:7420 and rejects a malformed URL", async () => {
-    const help = capture();
+    const help = captureIo();
     await main(["node", "berth", "--help"], help, {});
     expect(help.stdout).toContain('(default: "http://127.0.0.1:7420")');
-    const io = capture();
+    const io = captureIo();
     expect(await main(["node", "berth", "get"], io, { BERTH_SERVER: "127.0.0.1:7420" })).toBe(2);
     expect(io.stderr).toContain('invalid server URL "127.0.0.1:7420"');
   });

@@ -10,16 +10,7 @@ import { queryRings } from "../../../src/streams/query.js";
 import { RingBuffer } from "../../../src/streams/ring.js";
 import { nopLogger } from "../../../src/util/logger.js";
 import { FakeApi } from "../http/fake-service.js";
-
-function capture(): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-  };
-  return io;
-}
+import { captureIo } from "../../helpers/cli-io.js";
 
 const at = (s: number) => `2026-01-01T00:00:0${s}.000000000Z`;
 
@@ -54,26 +45,26 @@ describe("berth logs against the log routes", () => {
     main(["node", "berth", ...args], io, { BERTH_SERVER: server.address.url });
 
   it("prints lines merged by time, prefixed by container, stderr on stderr", async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "logs", "web")).toBe(0);
     expect(io.stdout).toBe("api | GET / 200\napi | GET /x 500\n");
     expect(io.stderr).toBe("db | WARN slow query\n");
   });
 
   it("passes -c, --tail, --grep and -t, and reports an invalid regex and an unknown project", async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "logs", "web", "-c", "api", "--tail", "1", "--grep", "5\\d\\d", "-t")).toBe(0);
     expect(io.stdout).toBe(`${at(3)} GET /x 500\n`);
-    const bad = capture();
+    const bad = captureIo();
     expect(await run(bad, "logs", "web", "--grep", "a)")).toBe(1);
     expect(bad.stderr).toMatch(/position 1/);
-    const missing = capture();
+    const missing = captureIo();
     expect(await run(missing, "logs", "nope")).toBe(1);
     expect(missing.stderr).toMatch(/not found/);
   });
 
   it("-f prints the kept lines, then live ones", async () => {
-    const io = capture();
+    const io = captureIo();
     const done = run(io, "logs", "web", "-c", "api", "-f");
     await new Promise((r) => setTimeout(r, 100));
     bus.publish({

@@ -4,16 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../../../src/cli/main.js";
 import type { CliIo } from "../../../src/cli/io.js";
-
-function capture(): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-  };
-  return io;
-}
+import { captureIo } from "../../helpers/cli-io.js";
 
 const run = (io: CliIo, ...args: string[]) => main(["node", "berth", ...args], io);
 const examples = new URL("../../../examples", import.meta.url).pathname;
@@ -29,7 +20,7 @@ describe("berth validate", () => {
   }
 
   it("exits 0 and lists the projects when all examples are valid", async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "validate", examples)).toBe(0);
     expect(io.stdout).toMatch(/ok {2}default\/web +.*web\.yaml:\d+/);
     expect(io.stdout).toMatch(/\d+ project\(s\) in \d+ file\(s\) valid/);
@@ -41,7 +32,7 @@ describe("berth validate", () => {
       "bad.yaml":
         "apiVersion: berth.dev/v1alpha1\nkind: Project\nmetadata: {name: x}\nspec:\n  containers: [{name: c, image: i, ports: [{containerPort: 70000}]}]\n",
     });
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "validate", dir)).toBe(1);
     expect(io.stderr).toContain("bad.yaml:5:");
     expect(io.stderr).toContain(
@@ -54,7 +45,7 @@ describe("berth validate", () => {
     const doc =
       "apiVersion: berth.dev/v1alpha1\nkind: Project\nmetadata: {name: twin}\nspec:\n  containers: [{name: c, image: i}]\n";
     const dir = tmp({ "a.yaml": doc, "b.yaml": doc });
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "validate", "-o", "json", dir)).toBe(1);
     const out = JSON.parse(io.stdout) as {
       valid: boolean;
@@ -70,7 +61,7 @@ describe("berth validate", () => {
   });
 
   it("prints machine-readable JSON with -o json", async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "validate", "-o", "json", examples)).toBe(0);
     const out = JSON.parse(io.stdout) as { valid: boolean; files: number; projects: { hash: string }[] };
     expect(out.valid).toBe(true);
@@ -79,19 +70,19 @@ describe("berth validate", () => {
   });
 
   it("says which path does not exist", async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "validate", "no/such/dir")).toBe(1);
     expect(io.stderr).toBe("berth: no such file or directory: no/such/dir\n");
   });
 
   it("rejects an unknown output format with a usage error", async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "validate", "-o", "xml", examples)).toBe(2);
     expect(io.stderr).toContain("Allowed choices are text, json");
   });
 
   it("prints the version", async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await run(io, "version")).toBe(0);
     expect(io.stdout).toMatch(/^berth \d+\.\d+\.\d+ \(berth\.dev\/v1alpha1, node v\d+/);
   });

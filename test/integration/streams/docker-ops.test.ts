@@ -39,7 +39,8 @@ describe("Docker log and stats operations", () => {
   }
 
   it("follows logs with tail and since, and ends when the container stops", async () => {
-    const id = await run("seq 1 5; echo err >&2; sleep 2; echo late");
+    // stdout and stderr are timestamped by separate copiers; a pause keeps their order unambiguous
+    const id = await run("seq 1 5; sleep 0.2; echo err >&2; sleep 2; echo late");
     // Docker's own race: a line written while a tail is being read can be missed; wait for it first.
     await eventually(async () => {
       const text = await docker().getContainer(id).logs({ stdout: true, stderr: true, follow: false });

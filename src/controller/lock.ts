@@ -30,6 +30,23 @@ function alive(pid: number): boolean {
   }
 }
 
+function lockFile(lockDir: string, dir: string): string {
+  return join(lockDir, `${createHash("sha256").update(dir).digest("hex").slice(0, 16)}.json`);
+}
+
+/**
+ * The live holder of directory `dir`'s lock in `lockDir`, or undefined when none (no lock, an
+ * unreadable one, or one whose process is gone). Never throws; a snapshot that may be stale.
+ */
+export function readDirLock(lockDir: string, dir: string): LockHolder | undefined {
+  try {
+    const holder = JSON.parse(readFileSync(lockFile(lockDir, dir), "utf8")) as LockHolder;
+    return holder.pid !== process.pid && alive(holder.pid) ? holder : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Takes the lock of a watched directory in `lockDir` (one per host, whatever the state
  * directory); a lock whose process is gone is taken over. Throws AlreadyRunningError naming the
@@ -38,7 +55,7 @@ function alive(pid: number): boolean {
 export function acquireDirLock(lockDir: string, holder: LockHolder): () => void {
   const locks = lockDir;
   mkdirSync(locks, { recursive: true, mode: 0o700 });
-  const path = join(locks, `${createHash("sha256").update(holder.dir).digest("hex").slice(0, 16)}.json`);
+  const path = lockFile(locks, holder.dir);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(path, JSON.stringify(holder), { flag: "wx", mode: 0o600 });

@@ -4,12 +4,17 @@ import { collectSpecFiles } from "../api/load.js";
 import type { DesiredReader } from "./desired.js";
 import { BadRequestError, PathEscapeError } from "./service-errors.js";
 import { documentKey, findDocument } from "./spec-yaml.js";
-import { parseYamlFile } from "./spec-yaml-text.js";
+import { parseYamlFile, type YamlFile } from "./spec-yaml-text.js";
 
 /** Where a project's document is: its file (real path) and the document index to try first. */
 export interface SpecLocation {
   path: string;
   hint?: number;
+  /**
+   * The text read and parsed to confirm the location, so that a writer that reads the same text
+   * again under its file lock can skip parsing it twice. Used once: edits change `file` in place.
+   */
+  confirmed?: { text: string; file: YamlFile };
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -91,9 +96,10 @@ export class SpecLocator {
     for (const c of candidates) {
       const path = await this.confine(c.path);
       const text = await readText(path);
-      if (text !== undefined && findDocument(parseYamlFile(text), key, path, c.hint) !== undefined) {
-        return { ...c, path };
-      }
+      if (text === undefined) continue;
+      const file = parseYamlFile(text);
+      if (findDocument(file, key, path, c.hint) !== undefined)
+        return { ...c, path, confirmed: { text, file } };
     }
     return undefined;
   }

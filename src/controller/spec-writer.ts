@@ -1,9 +1,11 @@
 import { Document } from "yaml";
+import { SpecInvalidError } from "../api/errors.js";
 import { MAX_ALIASES, parseProjects } from "../api/parse.js";
 import type { DesiredState, Project } from "../api/types.js";
-import { removeFile, writeTextAtomic } from "../util/atomic-file.js";
+import { DirSync, removeFile, writeTextAtomic } from "../util/atomic-file.js";
 import type { DesiredReader } from "./desired.js";
 import { KeyedMutex } from "./keyed-mutex.js";
+import { applyProjectPatch, checkProjectPatch, type ProjectPatch } from "./project-patch.js";
 import { BadRequestError, ConflictError, ProjectNotFoundError } from "./service-errors.js";
 import { readText, SpecLocator, type SpecLocation } from "./spec-locator.js";
 import {
@@ -69,6 +71,13 @@ export interface SpecWriter {
   setState(key: string, state: DesiredState, options?: WriteOptions): Promise<WriteResult>;
   restart(key: string, now: Date, options?: WriteOptions): Promise<WriteResult>;
   delete(key: string, options?: WriteOptions): Promise<WriteResult>;
+  /**
+   * Applies a merge patch (see project-patch.ts: RFC 7386 on spec and metadata labels and
+   * annotations, named list items patched by name) to project `key`. The result is validated
+   * before anything is written: SpecInvalidError lists its errors; BadRequestError for a patch
+   * that touches other fields; ProjectNotFoundError, ConflictError (stale `expectedHash`).
+   */
+  patch(key: string, patch: ProjectPatch, options?: WriteOptions): Promise<WriteResult>;
 }
 
 /**
@@ -81,6 +90,9 @@ export interface SpecWriter {
  */
 export class FileSpecWriter implements SpecWriter {
   private readonly locks = new KeyedMutex();
+  /** Concurrent writes to one directory share its fsync. */
+  private readonly dirSync = new DirSync();
+  private readonly commits = new CommitLog();
   private readonly locator: SpecLocator;
 
   constructor(
@@ -141,6 +153,21 @@ export class FileSpecWriter implements SpecWriter {
     });
   }
 
+  /**
+   * Applies a merge patch to project `key`'s document. Only the values that change are touched
+   * in the text; comments, key order and the formatting of the rest stay as they are. The
+   * patched document must be a valid project (else SpecInvalidError with its errors located in
+   * the text that would have been written, and nothing is written).
+   */
+  async patch(key: string, patch: ProjectPatch, options: WriteOptions = {}): Promise<WriteResult> {
+    const checked = checkProjectPatch(patch);
+    return this.editOne(key, options, (file, index, path) => {
+      const current = file.docs[index]?.toJS({ maxAliasCount: MAX_ALIASES }) as unknown;
+      const text = mergeDocument(file, index, applyProjectPatch(current, checked));
+      return text === file.text ? { text } : { text, hash: patchedHash(text, key, path) };
+    });
+  }
+
   /** Removes project `key`'s document; deletes the file when no document is left in it. */
   async delete(key: string, options: WriteOptions = {}): Promise<WriteResult> {
     return this.editOne(key, options, (file, index) => {
@@ -155,21 +182,22 @@ export class FileSpecWriter implements SpecWriter {
     edit: (
       file: YamlFile,
       index: number,
-    ) => { text: string | undefined; restartedAt?: string; deleted?: boolean },
+      path: string,
+    ) => { text: string | undefined; hash?: string; restartedAt?: string; deleted?: boolean },
   ): Promise<WriteResult> {
     const [namespace = "", name = ""] = key.split("/");
     return this.locks.run([`key:${key}`], async () => {
+      const since = this.commits.now();
       const [location] = await this.locator.locateAll([key]);
       if (!location) throw new ProjectNotFoundError(key);
       return this.locks.run([`file:${location.path}`], async () => {
-        const before = await readText(location.path);
-        const file = parseYamlFile(before ?? "");
+        const { text: before, file } = await this.current(location, since);
         const index = findDocument(file, key, location.path, location.hint);
         if (before === undefined || index === undefined) throw new ProjectNotFoundError(key);
         this.checkExpected(key, before, location.path, options.expectedHash);
-        const out = edit(file, index);
+        const out = edit(file, index, location.path);
         const action: WriteAction = out.deleted ? "deleted" : out.text === before ? "unchanged" : "updated";
-        const hash = out.deleted ? undefined : hashIn(out.text ?? "", key, location.path);
+        const hash = out.deleted ? undefined : (out.hash ?? hashIn(out.text ?? "", key, location.path));
         const result: WriteResult = {
           key,
           namespace,
@@ -207,7 +235,7 @@ export class FileSpecWriter implements SpecWriter {
         path = at.path;
         const entry = texts.get(path) ?? { before: await readText(path), after: undefined };
         const current = entry.after ?? entry.before ?? "";
-        const file = parseYamlFile(current);
+        const file = entry.after === undefined ? parsedFile(current, at) : parseYamlFile(current);
         const index = findDocument(file, key, path, entry.after === undefined ? at.hint : undefined);
         if (index === undefined)
           throw new ConflictError(key, `moved out of ${path} while it was being written`);
@@ -237,21 +265,50 @@ export class FileSpecWriter implements SpecWriter {
     return results;
   }
 
+  /**
+   * The text and parse of a located file, under its file lock. The locator read it before the
+   * lock was taken; when no write of this writer has touched the file since `since`, that read is
+   * as fresh as a new one (other processes' edits race with any read alike, and are caught by
+   * `expectedHash`), so it saves a read and a parse. Else the file is read again.
+   */
+  private async current(
+    location: SpecLocation,
+    since: number,
+  ): Promise<{ text: string | undefined; file: YamlFile }> {
+    const confirmed = location.confirmed;
+    location.confirmed = undefined; // edits change a parsed file in place: use it once
+    if (confirmed && this.commits.unchangedSince(location.path, since)) return confirmed;
+    const text = await readText(location.path);
+    return {
+      text,
+      file: confirmed !== undefined && confirmed.text === text ? confirmed.file : parseYamlFile(text ?? ""),
+    };
+  }
+
   /** Writes all edits; if one fails, restores the files already written and rethrows. */
   private async commit(edits: readonly FileEdit[]): Promise<void> {
     const done: FileEdit[] = [];
     try {
       for (const e of edits) {
-        if (e.after === undefined) await removeFile(e.path);
-        else await writeTextAtomic(e.path, e.after, { exclusive: e.before === undefined });
+        if (e.after === undefined) await removeFile(e.path, { dirSync: this.dirSync });
+        else
+          await writeTextAtomic(e.path, e.after, {
+            exclusive: e.before === undefined,
+            dirSync: this.dirSync,
+          });
         done.push(e);
       }
     } catch (err) {
       for (const e of done.reverse()) {
-        const restore = e.before === undefined ? removeFile(e.path) : writeTextAtomic(e.path, e.before, {});
+        const restore =
+          e.before === undefined
+            ? removeFile(e.path, { dirSync: this.dirSync })
+            : writeTextAtomic(e.path, e.before, { dirSync: this.dirSync });
         await restore.catch(() => undefined);
       }
       throw err;
+    } finally {
+      for (const e of edits) this.commits.mark(e.path);
     }
   }
 
@@ -266,6 +323,55 @@ function sourceValue(item: ApplyItem): unknown {
   const s = item.source;
   if (s instanceof Document) return s.toJS({ maxAliasCount: MAX_ALIASES }) as unknown;
   return s ?? item.project;
+}
+
+/** The parse of `text`: the locator's when it read the same text, else a new one. */
+function parsedFile(text: string | undefined, location: SpecLocation): YamlFile {
+  const confirmed = location.confirmed;
+  location.confirmed = undefined; // edits change a parsed file in place: hand it out once
+  return confirmed !== undefined && confirmed.text === text ? confirmed.file : parseYamlFile(text ?? "");
+}
+
+/** When this writer last wrote each file, as a sequence number; bounded, forgetting conservatively. */
+class CommitLog {
+  private seq = 0;
+  /** Every commit not in `last` has a sequence number <= floor. */
+  private floor = 0;
+  private readonly last = new Map<string, number>();
+
+  now(): number {
+    return this.seq;
+  }
+
+  /** Records a write of `path` that has just ended. */
+  mark(path: string): void {
+    if (this.last.size >= 4096) {
+      this.last.clear();
+      this.floor = this.seq;
+    }
+    this.last.set(path, ++this.seq);
+  }
+
+  /** True when no write of `path` ended after `now()` returned `since`. */
+  unchangedSince(path: string, since: number): boolean {
+    return (this.last.get(path) ?? this.floor) <= since;
+  }
+}
+
+/**
+ * The spec hash of project `key` in patched `text`, from one parse that also validates it:
+ * throws SpecInvalidError when the project is not valid there, with the errors that say why.
+ */
+function patchedHash(text: string, key: string, path: string): string {
+  const parsed = parseProjects(text, path);
+  const found = parsed.projects.find(
+    (p) => `${p.project.metadata.namespace}/${p.project.metadata.name}` === key,
+  );
+  if (found) return found.hash;
+  const own = parsed.errors.filter(
+    (e) => e.project !== undefined && `${e.project.namespace}/${e.project.name}` === key,
+  );
+  throw new SpecInvalidError(own.length > 0 ? own : parsed.errors);
 }
 
 /** The spec hash of project `key` in a file's text, when its document is valid. */

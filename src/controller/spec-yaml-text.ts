@@ -18,6 +18,7 @@ import {
   type ToStringOptions,
 } from "yaml";
 import { MAX_ALIASES } from "../api/parse.js";
+import { keepOriginalLines } from "./keep-lines.js";
 
 /** A parsed spec file: its text, its documents and the text region of each document. */
 export interface YamlFile {
@@ -74,6 +75,9 @@ export function renderEdit(
     if (spliced !== undefined && sameDocuments(file, spliced, index, expected)) return spliced;
   }
   const rendered = spliceDocument(file, index, doc.toString(renderOptions(file, doc)));
+  // the user's own spacing on every line that did not change
+  const kept = keepOriginalLines(file.text, rendered);
+  if (kept !== rendered && sameDocuments(file, kept, index, expected)) return kept;
   if (sameDocuments(file, rendered, index, expected)) return rendered;
   throw new Error(`internal error: re-rendering document ${index + 1} changed the other documents`);
 }

@@ -1,0 +1,264 @@
+/**
+ * bench/mcp: MCP tools over Streamable HTTP, against baselines measured in the same run.
+ *  1. BENCH_MCP_CLIENTS (50) concurrent clients, one session each, for BENCH_MCP_SECONDS (30):
+ *     p50/p95/p99 of get_project, list_projects and patch_project (each client patches its own
+ *     project's labels, so writes are persisted without container churn). Baseline: a server with
+ *     one trivial echo tool on the same SDK, transport and session handling, under the same load:
+ *     the transport's own floor. Ratios are to the echo p50/p99.
+ *  2. Stateful sessions vs a new server and transport per request: the time to build a Berth
+ *     McpServer (11 tools) and the echo floor without sessions.
+ *  3. apply_project to Ready (wait: true) for a new one-container project, median of
+ *     BENCH_MCP_APPLIES (20).
+ * Servers (Berth's in-process operator, the echo servers) run in this process; the clients of 1
+ * and 2 run in a child process (bench/mcp-load.ts) so that their CPU does not share the servers'
+ * event loop. Load model: closed loop, each client sends one call, waits for the answer, then
+ * thinks BENCH_MCP_THINK_MS (20) before the next, like an agent that reads each answer; latency is
+ * the client's, from the call to the parsed result. Needs Docker (bash scripts/test-env.sh up).
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { Registry } from "prom-client";
+import { z } from "zod";
+import { projectServiceOf, serveManager } from "../src/cli/serve.js";
+import { startManager } from "../src/controller/manager.js";
+import { backendOf } from "../src/mcp/backend.js";
+import { mcpMetrics } from "../src/mcp/metrics.js";
+import { createMcpServer } from "../src/mcp/server.js";
+import { nopLogger } from "../src/util/logger.js";
+import type { LoadReply, LoadRequest, Op } from "./mcp-load.js";
+import { benchRunOptions } from "./options.js";
+import { ms, summarize } from "./stats.js";
+
+const SECONDS = Number(process.env["BENCH_MCP_SECONDS"] ?? 30);
+const CLIENTS = Number(process.env["BENCH_MCP_CLIENTS"] ?? 50);
+const THINK_MS = Number(process.env["BENCH_MCP_THINK_MS"] ?? 20);
+const APPLIES = Number(process.env["BENCH_MCP_APPLIES"] ?? 20);
+const BERTH_PORT = 29470;
+const ECHO_PORT = 29471;
+const STATELESS_PORT = 29472;
+const IMAGE = "berth-test/busybox:1";
+const NAMESPACE = "benchmcp";
+
+function project(name: string, state: "Running" | "Stopped"): string {
+  return `apiVersion: berth.dev/v1alpha1
+kind: Project
+metadata:
+  name: ${name}
+  namespace: ${NAMESPACE}
+  labels: {round: "0"}
+spec:
+  state: ${state}
+  containers:
+    - name: web
+      image: ${IMAGE}
+      command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"]
+      ports: [{name: http, containerPort: 8080}]
+`;
+}
+
+async function connect(url: string): Promise<Client> {
+  const client = new Client({ name: "bench", version: "1" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+/** A setup call; waits (wait: true) may take long on a busy machine, past the SDK's 60 s default. */
+async function call(client: Client, name: string, args: Record<string, unknown>): Promise<void> {
+  const r = await client.callTool({ name, arguments: args }, undefined, { timeout: 300_000 });
+  if (r.isError) throw new Error(`${name} failed: ${JSON.stringify(r.content)}`);
+}
+
+/** The load generator process; runs one {@link LoadRequest} at a time. */
+class LoadProcess {
+  private readonly child: ChildProcess = fork(fileURLToPath(new URL("./mcp-load.ts", import.meta.url)), {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+
+  /** Runs `req` in the child and returns its latencies per op. */
+  run(req: Omit<LoadRequest, "thinkMs" | "namespace">): Promise<Map<Op, number[]>> {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`load generator exited (${code})`));
+      this.child.once("exit", onExit);
+      this.child.once("message", (reply: LoadReply) => {
+        this.child.off("exit", onExit);
+        if (!reply.ok) return reject(new Error(`load generator: ${reply.error}`));
+        resolve(new Map(Object.entries(reply.samples) as Array<[Op, number[]]>));
+      });
+      this.child.send({ ...req, thinkMs: THINK_MS, namespace: NAMESPACE } satisfies LoadRequest);
+    });
+  }
+
+  close(): void {
+    this.child.disconnect();
+  }
+}
+
+function echoServer(): McpServer {
+  const server = new McpServer({ name: "echo", version: "1" });
+  server.registerTool(
+    "echo",
+    { description: "echo", inputSchema: { text: z.string() }, outputSchema: { text: z.string() } },
+    ({ text }) => ({ content: [{ type: "text", text }], structuredContent: { text } }),
+  );
+  return server;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return chunks.length ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown) : undefined;
+}
+
+/** The echo baseline with the same session handling as Berth's /mcp (a server per session). */
+async function startEcho(port: number, stateless: boolean): Promise<() => Promise<void>> {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const body = req.method === "POST" ? await readJson(req) : undefined;
+      if (stateless) {
+        const server = echoServer();
+        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+        res.on("close", () => void server.close());
+        await server.connect(transport);
+        await transport.handleRequest(req, res, body);
+        return;
+      }
+      const id = req.headers["mcp-session-id"];
+      let transport = typeof id === "string" ? sessions.get(id) : undefined;
+      if (!transport && isInitializeRequest(body)) {
+        const t = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => crypto.randomUUID(),
+          onsessioninitialized: (sid) => void sessions.set(sid, t),
+        });
+        await echoServer().connect(t);
+        transport = t;
+      }
+      if (!transport) {
+        res.writeHead(400).end();
+        return;
+      }
+      await transport.handleRequest(req, res, body);
+    })();
+  });
+  await new Promise<void>((r) => http.listen(port, "127.0.0.1", r));
+  return () =>
+    new Promise<void>((r) => {
+      http.closeAllConnections();
+      http.close(() => r());
+    });
+}
+
+function row(label: string, sample: readonly number[], floor?: { median: number; p99: number }): string {
+  const s = summarize(sample);
+  const ratio = floor
+    ? `  x${(s.median / floor.median).toFixed(2)} p50, x${(s.p99 / floor.p99).toFixed(2)} p99`
+    : "";
+  return `  ${label.padEnd(16)} n=${String(s.n).padStart(6)}  p50 ${ms(s.median)}  p95 ${ms(s.p95)}  p99 ${ms(s.p99)}${ratio}`;
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "berth-bench-mcp-"));
+  const stateDir = mkdtempSync(join(tmpdir(), "berth-bench-mcp-state-"));
+  const stop = new AbortController();
+  const manager = await startManager(
+    benchRunOptions({ dir, stateDir, portRange: "29200-29299", http: `127.0.0.1:${BERTH_PORT}` }),
+    nopLogger,
+    stop.signal,
+  );
+  const service = projectServiceOf(manager);
+  const server = await serveManager(manager, nopLogger, service);
+  const url = `${server.address.url}/mcp`;
+  const load = new LoadProcess();
+  console.log(
+    `mcp: ${CLIENTS} clients in a child process, closed loop, ${THINK_MS} ms think time, ${SECONDS} s per run`,
+  );
+  try {
+    const setup = await connect(url);
+    const names = Array.from({ length: CLIENTS }, (_, i) => `p${i}`);
+    await Promise.all(
+      names.map((n, i) =>
+        call(setup, "apply_project", {
+          documents: project(n, i < 5 ? "Running" : "Stopped"),
+          wait: true,
+          timeoutSeconds: 280,
+        }),
+      ),
+    );
+
+    const ops: Op[] = ["get_project", "list_projects", "patch_project"];
+    const berth = await load.run({ url, clients: CLIENTS, seconds: SECONDS, workload: "berth" });
+    const closeEcho = await startEcho(ECHO_PORT, false);
+    const echo = await load.run({
+      url: `http://127.0.0.1:${ECHO_PORT}/mcp`,
+      clients: CLIENTS,
+      seconds: SECONDS,
+      workload: "echo",
+    });
+    await closeEcho();
+    const floor = summarize(echo.get("echo") ?? []);
+    console.log("1. tool calls under load (client-side latency)");
+    console.log(row("echo (floor)", echo.get("echo") ?? []));
+    for (const op of ops) console.log(row(op, berth.get(op) ?? [], floor));
+
+    // 2. sessions vs a server per request
+    const deps = {
+      backend: backendOf(manager, service),
+      metrics: mcpMetrics(new Registry()),
+      logger: nopLogger,
+      version: "bench",
+    };
+    const build: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = performance.now();
+      createMcpServer(deps);
+      build.push(performance.now() - t);
+    }
+    const closeStateless = await startEcho(STATELESS_PORT, true);
+    const stateless = await load.run({
+      url: `http://127.0.0.1:${STATELESS_PORT}/mcp`,
+      clients: CLIENTS,
+      seconds: Math.max(3, SECONDS / 3),
+      workload: "echo",
+    });
+    await closeStateless();
+    console.log("2. stateful sessions vs a server per request");
+    console.log(row("echo stateless", stateless.get("echo") ?? [], floor));
+    console.log(
+      `  building a Berth McpServer (11 tools): median ${ms(summarize(build).median)}, p99 ${ms(summarize(build).p99)}`,
+    );
+
+    // 3. apply to Ready
+    const times: number[] = [];
+    for (let i = 0; i < APPLIES; i++) {
+      const name = `ready-${i}`;
+      const t = performance.now();
+      await call(setup, "apply_project", {
+        documents: project(name, "Running"),
+        wait: true,
+        timeoutSeconds: 60,
+      });
+      times.push(performance.now() - t);
+      await call(setup, "delete_project", { name, namespace: NAMESPACE, wait: true });
+    }
+    const ready = summarize(times);
+    console.log(`3. apply_project -> Ready: median ${ms(ready.median)}, p95 ${ms(ready.p95)} (n=${ready.n})`);
+    for (const n of names) await call(setup, "delete_project", { name: n, namespace: NAMESPACE, wait: true });
+    await setup.close();
+  } finally {
+    load.close();
+    await server.close();
+    stop.abort();
+    await manager.done;
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}

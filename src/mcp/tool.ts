@@ -1,0 +1,59 @@
+/**
+ * The shape of a Berth MCP tool: zod input and output schemas, the four behaviour annotations,
+ * and a `run` function that returns text for the model plus structured content matching the
+ * output schema. Tools throw the service's typed errors (or ToolError); server.ts turns them into
+ * `isError` results.
+ */
+import type { z } from "zod";
+import type { McpBackend } from "./backend.js";
+
+/** What a running tool call gets besides its arguments. */
+export interface ToolContext {
+  backend: McpBackend;
+  /** Aborts when the client cancels the call or goes away. */
+  signal: AbortSignal;
+  /** Sends a progress notification when the client asked for them (a progress token); never throws. */
+  progress(message: string): void;
+}
+
+/** A tool's answer. `isError` marks a failure that still carries structured content. */
+export interface ToolOutput<O> {
+  text: string;
+  structured: O;
+  isError?: boolean;
+}
+
+/** The behaviour hints every Berth tool sets, all four of them. */
+export interface ToolHints {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+/** One tool. */
+export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: ToolHints;
+  run(args: z.output<I>, ctx: ToolContext): Promise<ToolOutput<z.output<O>>> | ToolOutput<z.output<O>>;
+}
+
+/** A tool with its types erased, as the server holds it. */
+export interface AnyTool {
+  name: string;
+  title: string;
+  description: string;
+  input: z.ZodObject;
+  output: z.ZodObject;
+  annotations: ToolHints;
+  run(args: unknown, ctx: ToolContext): Promise<ToolOutput<unknown>> | ToolOutput<unknown>;
+}
+
+/** Checks a tool definition's types and erases them. */
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(tool: Tool<I, O>): AnyTool {
+  return tool as unknown as AnyTool;
+}

@@ -1,0 +1,279 @@
+/** The write tools: apply_project, patch_project, delete_project, restart_project, set_project_state. */
+import { dirname } from "node:path";
+import { z } from "zod";
+import { formatSpecError, type SpecError } from "../../api/errors.js";
+import { splitDuplicates } from "../../api/load.js";
+import { parseProjects, type ParsedProject } from "../../api/parse.js";
+import { BadRequestError } from "../../controller/service-errors.js";
+import type { WriteResult } from "../../controller/spec-writer.js";
+import { parseYamlFile } from "../../controller/spec-yaml-text.js";
+import { checkProjectPatch } from "../../controller/project-patch.js";
+import { describeFailureText } from "../errors.js";
+import { planProject, type ProjectPlan } from "../plan.js";
+import { defineTool, type ToolContext } from "../tool.js";
+import { projectRef, resolveRef, writeOptions } from "./common.js";
+import {
+  finishWrite,
+  resultOut,
+  waitForResults,
+  waitSchema,
+  writeOutput,
+  writeResultSchema,
+  writeText,
+  type WriteOut,
+} from "./converge.js";
+
+const dryRun = z
+  .boolean()
+  .optional()
+  .describe("Compute the result (and for apply_project the plan) without writing anything");
+
+const planSchema = z.object({
+  containers: z.array(
+    z.object({
+      name: z.string(),
+      action: z.enum(["create", "replace", "keep", "start", "stop", "remove"]),
+      reason: z.string().optional(),
+    }),
+  ),
+  ports: z.array(
+    z.object({
+      container: z.string(),
+      name: z.string(),
+      containerPort: z.number().int(),
+      protocol: z.string(),
+      hostPort: z.number().int().nullable(),
+      source: z.enum(["fixed", "kept", "allocate"]),
+    }),
+  ),
+});
+
+const failureSchema = z.object({
+  project: z.string().optional().describe("namespace/name, when the document names one"),
+  message: z.string(),
+  errors: z.array(z.string()).optional().describe("file:line:column field.path: message"),
+});
+
+export const applyProject = defineTool({
+  name: "apply_project",
+  title: "Create or replace projects",
+  description:
+    "Create or replace one or more projects from Project documents (YAML, several separated by ---, or JSON; " +
+    "apiVersion berth.dev/v1alpha1, kind Project). A new project gets its own file in the watched directory; an " +
+    "existing one is rewritten in place, keeping comments and the user's formatting (in Kubernetes mode, the Project " +
+    "custom resource is created or replaced). Each project succeeds or fails " +
+    "on its own; failures name line, column and field path. dryRun: true writes nothing and returns the plan " +
+    "(containers to create, replace, keep or remove, and host ports). Returns once the spec is saved; wait: true " +
+    "waits until Ready.",
+  input: z.object({
+    documents: z.string().min(1).describe("The Project document(s)"),
+    dryRun,
+    ...writeOptions,
+  }),
+  output: z.object({
+    dryRun: z.boolean(),
+    results: z.array(writeResultSchema.extend({ plan: planSchema.optional() })),
+    failures: z.array(failureSchema),
+    wait: waitSchema.optional(),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async run(args, ctx) {
+    const parsed = parseProjects(args.documents, "documents");
+    const { unique, duplicates } = splitDuplicates(parsed.projects);
+    const failures = groupErrors([...parsed.errors, ...duplicates]);
+    if (unique.length === 0 && failures.length === 0) {
+      throw new BadRequestError(
+        "documents holds no Project documents",
+        "send YAML or JSON with apiVersion: berth.dev/v1alpha1, kind: Project, metadata.name and spec.containers",
+      );
+    }
+    if (args.resourceVersion !== undefined && unique.length + failures.length > 1) {
+      throw new BadRequestError(
+        `resourceVersion applies to one project, documents holds ${unique.length + failures.length}`,
+        "apply the projects one by one to pass a resourceVersion each",
+      );
+    }
+    const file = parseYamlFile(args.documents);
+    const written: Array<{ result: WriteResult; project: ParsedProject }> = [];
+    await Promise.all(
+      unique.map(async (p) => {
+        const region = file.regions[p.document];
+        const text = region ? args.documents.slice(region.start, region.end) : args.documents;
+        const key = `${p.project.metadata.namespace}/${p.project.metadata.name}`;
+        try {
+          const response = await ctx.backend.service.apply(text, {
+            dryRun: args.dryRun === true,
+            source: "documents",
+            ...(args.resourceVersion !== undefined ? { expectedHash: args.resourceVersion } : {}),
+          });
+          for (const result of response.results) written.push({ result, project: p });
+        } catch (err) {
+          failures.push({ project: key, message: describeFailureText(err, ctx.backend.service) });
+        }
+      }),
+    );
+    written.sort((a, b) => a.project.document - b.project.document);
+    const results = written.map(({ result, project }) => ({
+      ...resultOut(ctx, result),
+      ...(args.dryRun ? { plan: planFor(ctx, result, project) } : {}),
+    }));
+    const out: WriteOut & { failures: typeof failures } = { dryRun: args.dryRun === true, results, failures };
+    if (args.wait && !args.dryRun && written.length > 0) {
+      out.wait = await waitForResults(
+        ctx,
+        written.map((w) => w.result),
+        args.timeoutSeconds,
+      );
+    }
+    const failureLines = failures.map(
+      (f) =>
+        `${f.project ?? "document"}: FAILED: ${f.message}${f.errors ? `\n  ${f.errors.join("\n  ")}` : ""}`,
+    );
+    let text = writeText(out, failureLines);
+    if (args.dryRun)
+      text += `\n${results.map((r) => planText(`${r.namespace}/${r.name}`, r.plan)).join("\n")}`;
+    if (failures.length > 0) {
+      text += `\n${failures.length} of ${failures.length + results.length} project(s) failed and were not written; fix them and apply them again`;
+    }
+    const waitFailed = out.wait !== undefined && out.wait.outcome !== "converged";
+    return { text, structured: out, isError: failures.length > 0 || waitFailed };
+  },
+});
+
+function groupErrors(errors: readonly SpecError[]): Array<z.output<typeof failureSchema>> {
+  const byProject = new Map<string, SpecError[]>();
+  for (const e of errors) {
+    const key = e.project ? `${e.project.namespace}/${e.project.name}` : `line ${e.line}`;
+    byProject.set(key, [...(byProject.get(key) ?? []), e]);
+  }
+  return [...byProject.entries()].map(([key, list]) => ({
+    ...(list[0]?.project ? { project: key } : {}),
+    message: "invalid spec",
+    errors: list.map(formatSpecError),
+  }));
+}
+
+function planFor(ctx: ToolContext, result: WriteResult, p: ParsedProject): ProjectPlan {
+  let previous;
+  try {
+    previous = ctx.backend.service.get(result.namespace, result.name);
+  } catch {
+    previous = undefined;
+  }
+  return planProject({
+    key: result.key,
+    project: p.project,
+    previous: previous?.spec,
+    observed: ctx.backend.observed(result.key),
+    knownPorts: previous?.status.ports ?? [],
+    specDir: dirname(result.file),
+    publishAddress: ctx.backend.publishAddress,
+  });
+}
+
+function planText(key: string, plan: ProjectPlan | undefined): string {
+  if (!plan) return "";
+  const containers = plan.containers.map(
+    (c) => `  ${c.action} container ${c.name}${c.reason ? ` (${c.reason})` : ""}`,
+  );
+  const ports = plan.ports.map(
+    (p) =>
+      `  port ${p.container}/${p.name} ${p.containerPort}/${p.protocol} -> ${p.hostPort ?? "allocated on apply"} (${p.source})`,
+  );
+  return [`plan for ${key}:`, ...containers, ...ports].join("\n");
+}
+
+export const patchProject = defineTool({
+  name: "patch_project",
+  title: "Patch a project",
+  description:
+    "Change part of a project with a JSON merge patch (RFC 7386) of spec and metadata.labels/annotations: " +
+    "null removes a key, objects merge, lists given as lists replace. Named lists (containers, their env, ports, " +
+    "volumes) can also be patched by name with an object: " +
+    '{"spec": {"containers": {"api": {"image": "x:2", "env": {"MODE": "debug", "OLD": null}}}}} changes container ' +
+    'api only; {"spec": {"state": "Stopped"}} stops the project. The result is validated before it is written; the ' +
+    "file keeps its comments and every untouched line (in Kubernetes mode, the custom resource is patched). Pass " +
+    "resourceVersion to fail on a concurrent change.",
+  input: z.object({
+    ...projectRef,
+    patch: z
+      .record(z.string(), z.unknown())
+      .describe('The merge patch, e.g. {"spec": {"containers": {"api": {"env": {"GREETING": "hi"}}}}}'),
+    dryRun,
+    ...writeOptions,
+  }),
+  output: writeOutput,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async run(args, ctx) {
+    const ref = resolveRef(args);
+    const response = await ctx.backend.service.patch(ref.namespace, ref.name, checkProjectPatch(args.patch), {
+      dryRun: args.dryRun === true,
+      ...(args.resourceVersion !== undefined ? { expectedHash: args.resourceVersion } : {}),
+    });
+    return finishWrite(ctx, response, args);
+  },
+});
+
+export const deleteProject = defineTool({
+  name: "delete_project",
+  title: "Delete a project",
+  description:
+    "Delete a project: its document is removed from its spec file (the file too when nothing else is left in it; " +
+    "in Kubernetes mode, the custom resource is deleted), " +
+    "and the reconciler then removes its containers and network and releases its ports. wait: true waits until " +
+    "they are gone.",
+  input: z.object({ ...projectRef, dryRun, ...writeOptions }),
+  output: writeOutput,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async run(args, ctx) {
+    const ref = resolveRef(args);
+    const response = await ctx.backend.service.delete(ref.namespace, ref.name, {
+      dryRun: args.dryRun === true,
+      ...(args.resourceVersion !== undefined ? { expectedHash: args.resourceVersion } : {}),
+    });
+    return finishWrite(ctx, response, args);
+  },
+});
+
+export const restartProject = defineTool({
+  name: "restart_project",
+  title: "Restart a project",
+  description:
+    "Restart all containers of a project: sets the berth.dev/restartedAt annotation to now, so the reconciler " +
+    "replaces every container (same spec, same host ports). Every call restarts again. wait: true waits until " +
+    "the new containers run.",
+  input: z.object({ ...projectRef, ...writeOptions }),
+  output: writeOutput,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  async run(args, ctx) {
+    const ref = resolveRef(args);
+    const response = await ctx.backend.service.restart(ref.namespace, ref.name, {
+      ...(args.resourceVersion !== undefined ? { expectedHash: args.resourceVersion } : {}),
+    });
+    return finishWrite(ctx, response, args);
+  },
+});
+
+export const setProjectState = defineTool({
+  name: "set_project_state",
+  title: "Start or stop a project",
+  description:
+    "Set a project's desired state: Stopped stops its containers (they and their host ports are kept), Running " +
+    "starts them again. wait: true waits until the project is Running or Stopped.",
+  input: z.object({
+    ...projectRef,
+    state: z.enum(["Running", "Stopped"]).describe("Running or Stopped"),
+    dryRun,
+    ...writeOptions,
+  }),
+  output: writeOutput,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async run(args, ctx) {
+    const ref = resolveRef(args);
+    const response = await ctx.backend.service.setState(ref.namespace, ref.name, args.state, {
+      dryRun: args.dryRun === true,
+      ...(args.resourceVersion !== undefined ? { expectedHash: args.resourceVersion } : {}),
+    });
+    return finishWrite(ctx, response, args);
+  },
+});

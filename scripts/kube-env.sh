@@ -118,13 +118,17 @@ start_etcd() {
     --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
     --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
     --initial-cluster "berth-test=http://127.0.0.1:$ETCD_PEER_PORT" \
-    --unsafe-no-fsync --log-level warn >"$STATE/etcd.log" 2>&1 &
+    --unsafe-no-fsync --log-level warn >"$STATE/etcd.log" 2>&1 9>&- &
   echo $! >"$STATE/etcd.pid"
   wait_for etcd curl -sf "http://127.0.0.1:$ETCD_PORT/health"
 }
 
 start_apiserver() {
-  alive "$STATE/kube-apiserver.pid" && api_ready >/dev/null 2>&1 && return 0
+  if alive "$STATE/kube-apiserver.pid"; then
+    # Running but not ready (e.g. etcd was just restarted): give it time before replacing it.
+    (TIMEOUT=30 wait_for kube-apiserver api_ready) && return 0
+    stop_pid "$STATE/kube-apiserver.pid"
+  fi
   log "starting kube-apiserver on $SERVER"
   nohup "$BIN/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
@@ -137,7 +141,7 @@ start_apiserver() {
     --service-cluster-ip-range 10.96.0.0/24 \
     --allow-privileged=true --enable-priority-and-fairness=false \
     --disable-admission-plugins ServiceAccount \
-    --cert-dir "$STATE/cert" >"$STATE/kube-apiserver.log" 2>&1 &
+    --cert-dir "$STATE/cert" >"$STATE/kube-apiserver.log" 2>&1 9>&- &
   echo $! >"$STATE/kube-apiserver.pid"
   wait_for kube-apiserver api_ready
 }
@@ -157,6 +161,10 @@ JSON
 
 up() {
   mkdir -p "$STATE"
+  # One `up` at a time: a second one (a test's kubeEnv() while scripts/test.sh's background
+  # `up` still builds) waits here, then finds everything running.
+  exec 9>"$STATE/up.lock"
+  flock 9
   BIN="$(bash "$ROOT/scripts/kube-build.sh")"
   pki
   kubeconfig

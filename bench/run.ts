@@ -7,6 +7,9 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   streams: () => import("./streams.js"),
   converge: () => import("./converge.js"),
   cache: () => import("./cache.js"),
+  kube: () => import("./kube.js"),
+  mcp: () => import("./mcp.js"),
+  dashboard: () => import("./dashboard.js"),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -3,6 +3,7 @@ import { API_VERSION } from "../api/index.js";
 import { DEFAULT_SERVER } from "./client.js";
 import { registerDaemonCommands } from "./daemon-commands.js";
 import { CliError, processIo, type CliIo } from "./io.js";
+import { mcpCommand } from "./mcp.js";
 import { runCommand } from "./run.js";
 import { berthVersion } from "./version.js";
 export { berthVersion };
@@ -63,6 +64,9 @@ export function buildProgram(io: CliIo, result: { code: number }, settings: Prog
   });
 
   program.addCommand(runCommand(io, result, settings.env ?? {}));
+  program.addCommand(
+    mcpCommand(result, settings.env ?? {}, { stdin: process.stdin, stdout: process.stdout }, io),
+  );
 
   program
     .command("version")

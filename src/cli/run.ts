@@ -12,13 +12,34 @@ import { serveManager } from "./serve.js";
 /** The `berth run` command: the operator in the foreground until SIGINT or SIGTERM. */
 export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Command {
   return new Command("run")
-    .summary("run the operator on a directory of Project specs")
+    .summary("run the operator on a directory of Project specs, or on Project custom resources")
     .description(
-      "Watch a directory of Project specs and keep Docker converged to them, serving the REST API,\n" +
-        "/metrics, /healthz and /readyz over HTTP. SIGINT or SIGTERM stops the operator and leaves\n" +
-        "the containers running; the next `berth run` adopts them without restarting them.",
+      "Watch a directory of Project specs (--dir) or the Project custom resources of a cluster (--kube)\n" +
+        "and keep Docker converged to them, serving the REST API, /metrics, /healthz and /readyz over\n" +
+        "HTTP. SIGINT or SIGTERM stops the operator and leaves the containers running; the next\n" +
+        "`berth run` adopts them without restarting them.",
     )
-    .requiredOption("-d, --dir <dir>", "directory of *.yaml / *.yml Project specs (watched recursively)")
+    .option("-d, --dir <dir>", "directory of *.yaml / *.yml Project specs (watched recursively)")
+    .option("--kube", "take the Project custom resources of a Kubernetes cluster as the desired state")
+    .option("--namespace <ns>", "kube mode: watch only this namespace (default all)")
+    .option("--kubeconfig <file>", "kube mode: kubeconfig (default $KUBECONFIG, ~/.kube/config, in-cluster)")
+    .option("--no-leader-elect", "kube mode: reconcile without holding the leader Lease")
+    .option(
+      "--lease-namespace <ns>",
+      "kube mode: namespace of the leader Lease (default the pod's, else default)",
+    )
+    .option("--lease-duration <duration>", "kube mode: leader Lease duration", "15s")
+    .option(
+      "--renew-deadline <duration>",
+      "kube mode: the leader gives up after failing to renew this long",
+      "10s",
+    )
+    .option("--retry-period <duration>", "kube mode: leader election retry period", "2s")
+    .option(
+      "--watch-stall <duration>",
+      "kube mode: relist after this long without a watch event or bookmark",
+      "2m",
+    )
     .option("--http <host:port>", "HTTP listen address", "127.0.0.1:7420")
     .option("--token <token>", "bearer token required by the HTTP API (env BERTH_TOKEN); needed off loopback")
     .option(
@@ -68,10 +89,12 @@ export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Co
     )
     .addHelpText(
       "after",
-      "\nExamples:\n  berth run --dir examples\n  berth run --dir ~/projects --http 127.0.0.1:7500 --port-range 21000-21999",
+      "\nExamples:\n  berth run --dir examples\n  berth run --dir ~/projects --http 127.0.0.1:7500 --port-range 21000-21999\n  berth run --kube --namespace team-a --host-id debug-1",
     )
-    .action(async (flags: RunFlags) => {
-      result.code = await run(flags, io, env);
+    .action(async (flags: RunFlags, cmd: Command) => {
+      // the program's global --token (for the client commands) takes the flag before this command sees it
+      const token = flags.token ?? (cmd.optsWithGlobals() as { token?: string }).token;
+      result.code = await run({ ...flags, ...(token !== undefined ? { token } : {}) }, io, env);
     });
 }
 
@@ -99,7 +122,9 @@ async function run(flags: RunFlags, io: CliIo, env: RunEnv): Promise<number> {
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
   try {
-    const manager = await startManager(options, logger, stop.signal).catch((err: unknown) => {
+    const backend = options.kube ? (await import("../kube/backend.js")).kubeBackend() : undefined;
+    const manager = await startManager(options, logger, stop.signal, backend).catch((err: unknown) => {
+      if (err instanceof Error && err.name === "KubeConfigError") throw new CliError(err.message, 2);
       if (err instanceof AlreadyRunningError) throw new CliError(err.message);
       if (err instanceof SubnetPoolError || err instanceof PortRangeError) throw new CliError(err.message, 2);
       if (err instanceof DockerUnavailableError) {
@@ -110,7 +135,10 @@ async function run(flags: RunFlags, io: CliIo, env: RunEnv): Promise<number> {
       throw err;
     });
     const server = await serveManager(manager, logger);
-    io.err(`berth: watching ${options.dir}, serving ${server.address.url}\n`);
+    const watching = options.kube
+      ? `Project resources in ${options.kube.namespace ?? "all namespaces"}`
+      : options.dir;
+    io.err(`berth: watching ${watching}, serving ${server.address.url}\n`);
     await manager.done;
     await server.close();
     return 0;

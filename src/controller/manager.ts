@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
@@ -15,25 +16,30 @@ import { createDockerMetrics } from "../runtime/docker-metrics.js";
 import { DockerObserver } from "../runtime/observer.js";
 import { startStreams, type Streams } from "../streams/streams.js";
 import type { Logger } from "../util/logger.js";
-import { Controller, sourceFromFunction, type Enqueue } from "./controller.js";
+import { Controller, sourceFromFunction, type Enqueue, type Reconcile, type Source } from "./controller.js";
+import type { DesiredReader } from "./desired.js";
 import { DesiredStore } from "./desired-store.js";
 import { FileSource } from "./file-source.js";
 import { acquireDirLock } from "./lock.js";
 import { registerControllerMetrics, registerWorkQueueMetrics } from "./metrics.js";
 import type { RunOptions } from "./options.js";
+import { FileSpecWriter, type SpecWriter } from "./spec-writer.js";
 import type { StatusReader } from "./status-types.js";
 
 /** A running operator: its parts, for the HTTP layer and tests, and how to stop it. */
 export interface Manager {
   readonly options: RunOptions;
   readonly registry: Registry;
-  readonly desired: DesiredStore;
+  readonly desired: DesiredReader;
+  /** Writes desired state: spec files, or custom resources in kube mode. */
+  readonly writer: SpecWriter;
   readonly status: StatusStore;
   /** Status reads for the API, CLI and MCP: L1 over `status`, with live container state laid over. */
   readonly statusReader: StatusReader;
   readonly docker: DockerodeClient;
   readonly observer: DockerObserver;
-  readonly controller: Controller;
+  /** The project controller (in kube mode, the one of the current leadership term, if any). */
+  readonly controller: ControllerHandle;
   /** Container logs (ring buffers, queries) and the stream bus. */
   readonly streams: Streams;
   /** True once the spec files are loaded and the Docker cache is synced. */
@@ -44,26 +50,77 @@ export interface Manager {
 
 const CONTROLLER = "project";
 
+/** What callers may do with the running controller. */
+export interface ControllerHandle {
+  readonly name: string;
+  /** Queues a key; dropped when no controller runs (a standby in kube mode). */
+  readonly enqueue: Enqueue;
+}
+
+/**
+ * Where the desired state comes from and how the controller runs: file mode's directory
+ * (the default), or kube mode's custom resources with leader election (src/kube).
+ */
+export interface DesiredBackend {
+  readonly desired: DesiredReader;
+  readonly writer: SpecWriter;
+  /** Sources of desired-state changes, started with each controller. */
+  readonly sources: readonly Source[];
+  /** True once the initial desired state is loaded. */
+  ready(): boolean;
+  /**
+   * Whether a project key can be this instance's (kube mode with --namespace: keys of that
+   * namespace); Docker events of other keys on a shared engine are not queued. Default: all.
+   */
+  covers?(key: string): boolean;
+  /** Wraps the reconcile (kube mode: finalizers). */
+  wrapReconcile?(reconcile: Reconcile): Reconcile;
+  /**
+   * Runs controllers made by `make` while this instance may reconcile (kube mode: one per
+   * leadership term); resolves after `signal` aborted and the last one stopped. Default: one
+   * controller, started at once.
+   */
+  run?(make: () => Controller, signal: AbortSignal): { done: Promise<void>; handle: ControllerHandle };
+  /** Called once everything has stopped. */
+  close?(): Promise<void>;
+}
+
+/** What a backend is built from: the parts of the manager it writes status and metrics with. */
+export interface BackendContext {
+  options: RunOptions;
+  registry: Registry;
+  status: StatusStore;
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+/** Builds the desired-state backend once the status store is open. */
+export type BackendFactory = (context: BackendContext) => Promise<DesiredBackend>;
+
 /**
  * Starts the operator on a directory: takes the directory's lock, connects to Docker, loads the
  * port registry and last status from the state directory, then runs the controller with the file,
  * Docker and probe sources. Returns once everything is started; stops when `signal` aborts,
  * leaving containers running (they are adopted next time). Throws for start-up failures with a
- * message that says what to do.
+ * message that says what to do. With `backend` (kube mode, src/kube/backend.ts) the desired
+ * state comes from there instead, and no directory lock is taken.
  */
 export async function startManager(
   options: RunOptions,
   logger: Logger,
   signal: AbortSignal,
+  backend?: BackendFactory,
 ): Promise<Manager> {
-  const release = acquireDirLock(join(tmpdir(), `berth-locks-${userId()}`), {
+  // Kube mode has no directory to guard; its Lease keeps a second instance from reconciling.
+  if (backend) return assemble(options, logger, signal, () => {}, backend);
+  const release = acquireDirLock(defaultLockDir(), {
     pid: process.pid,
     dir: options.dir,
     http: `${options.httpHost}:${options.httpPort}`,
     startedAt: new Date().toISOString(),
   });
   try {
-    return await assemble(options, logger, signal, release);
+    return await assemble(options, logger, signal, release, fileBackend);
   } catch (err) {
     release();
     throw err;
@@ -75,6 +132,7 @@ async function assemble(
   logger: Logger,
   signal: AbortSignal,
   release: () => void,
+  makeBackend: BackendFactory,
 ): Promise<Manager> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -98,7 +156,8 @@ async function assemble(
   });
   for (const d of [...portRegistry.diagnostics, ...ports.diagnostics]) logger.warn("port registry", { ...d });
   const status = await StatusStore.open({ stateDir: options.stateDir, logger });
-  const desired = new DesiredStore();
+  const backend = await makeBackend({ options, registry, status, logger, signal });
+  const desired = backend.desired;
   const observer = new DockerObserver({ client: docker, logger });
   const statusTiers = startStatusTiers(portTiers, status, observer, logger);
   const prober = new Prober({ logger });
@@ -136,35 +195,37 @@ async function assemble(
       publishAddress: options.publishAddress,
       publishHost: options.publishAddress === "0.0.0.0" ? "127.0.0.1" : options.publishAddress,
       mountPolicy: { allowedRoots: options.allowHostPaths },
-      instance: instanceId(options.dir),
+      instance: options.kube ? `kube:${options.hostId ?? "default"}` : instanceId(options.dir),
       stopTimeoutSeconds: options.stopTimeoutSeconds,
       ...(options.hostId !== undefined ? { hostId: options.hostId } : {}),
     },
   );
-  const files = new FileSource({ dir: options.dir, store: desired, logger });
+  // The observer and the prober outlive each controller (kube mode runs one per leadership term).
+  const lifetime = new AbortController();
+  setMaxListeners(options.concurrency * 4 + 10, lifetime.signal);
+  signal.addEventListener("abort", () => lifetime.abort(signal.reason), { once: true });
+  observer.start(lifetime.signal);
+  const covers = backend.covers ?? (() => true);
   const observedSource = sourceFromFunction((sig: AbortSignal, enqueue: Enqueue) => {
-    observer.start(sig);
-    const off = observer.onChange((key) => enqueue(key));
+    const off = observer.onChange((key) => {
+      if (covers(key)) enqueue(key);
+    });
     sig.addEventListener("abort", off, { once: true });
     // Projects whose containers exist but whose specs are gone are torn down once synced.
     void observer.waitSynced(sig).then(
       () => {
-        for (const c of observer.all()) if (c.projectKey) enqueue(c.projectKey, { priority: "low" });
+        for (const c of observer.all()) {
+          if (c.projectKey && covers(c.projectKey)) enqueue(c.projectKey, { priority: "low" });
+        }
         for (const key of status.keys()) enqueue(key, { priority: "low" });
       },
       () => {},
     );
   });
+  signal.addEventListener("abort", () => prober.stop(), { once: true });
   const probeSource = sourceFromFunction((sig: AbortSignal, enqueue: Enqueue) => {
     const off = prober.onChange((key) => enqueue(key));
-    sig.addEventListener(
-      "abort",
-      () => {
-        off();
-        prober.stop();
-      },
-      { once: true },
-    );
+    sig.addEventListener("abort", off, { once: true });
   });
   const resyncSource = sourceFromFunction((sig: AbortSignal, enqueue: Enqueue) => {
     const timer = setInterval(() => {
@@ -178,19 +239,23 @@ async function assemble(
     const off = portTiers.onLost((key) => enqueue(key));
     sig.addEventListener("abort", off, { once: true });
   });
-  const controller = new Controller({
-    name: CONTROLLER,
-    // Like a controller-runtime cache: no reconcile reads the Docker cache before it is synced.
-    reconcile: async (key, sig) => {
-      await observer.waitSynced(sig);
-      return reconciler.reconcile(key, sig);
-    },
-    concurrency: options.concurrency,
-    sources: [files, observedSource, probeSource, resyncSource, lostPortsSource],
-    metrics: registerControllerMetrics(registry).forController(CONTROLLER),
-    queueMetrics: registerWorkQueueMetrics(registry).forQueue(CONTROLLER),
-    logger,
-  });
+  // Like a controller-runtime cache: no reconcile reads the Docker cache before it is synced.
+  const reconcile: Reconcile = async (key, sig) => {
+    await observer.waitSynced(sig);
+    return reconciler.reconcile(key, sig);
+  };
+  const controllerMetrics = registerControllerMetrics(registry).forController(CONTROLLER);
+  const queueMetrics = registerWorkQueueMetrics(registry).forQueue(CONTROLLER);
+  const makeController = () =>
+    new Controller({
+      name: CONTROLLER,
+      reconcile: backend.wrapReconcile ? backend.wrapReconcile(reconcile) : reconcile,
+      concurrency: options.concurrency,
+      sources: [...backend.sources, observedSource, probeSource, resyncSource, lostPortsSource],
+      metrics: controllerMetrics,
+      queueMetrics,
+      logger,
+    });
   const streams = startStreams(
     { docker, observed: observer, desired, status, registry, logger },
     {
@@ -200,9 +265,9 @@ async function assemble(
     },
     signal,
   );
-  let filesReady = false;
-  void files.ready().then(() => (filesReady = true));
-  const done = controller.start(signal).finally(async () => {
+  const run = backend.run ? backend.run(makeController, signal) : runOnce(makeController(), signal);
+  const done = run.done.finally(async () => {
+    await backend.close?.();
     await streams.stopped();
     await status.flush();
     await portRegistry.flush();
@@ -214,15 +279,42 @@ async function assemble(
     options,
     registry,
     desired,
+    writer: backend.writer,
     status,
     statusReader: statusTiers.reader,
     docker,
     observer,
-    controller,
+    controller: run.handle,
     streams,
-    ready: () => filesReady && observer.synced,
+    ready: () => backend.ready() && observer.synced,
     done,
   };
+}
+
+/** File mode: the spec files of the watched directory. */
+const fileBackend: BackendFactory = ({ options, logger }) => {
+  const desired = new DesiredStore();
+  const files = new FileSource({ dir: options.dir, store: desired, logger });
+  let ready = false;
+  void files.ready().then(() => (ready = true));
+  return Promise.resolve({
+    desired,
+    writer: new FileSpecWriter(options.dir, desired),
+    sources: [files],
+    ready: () => ready,
+  });
+};
+
+function runOnce(
+  controller: Controller,
+  signal: AbortSignal,
+): { done: Promise<void>; handle: ControllerHandle } {
+  return { done: controller.start(signal), handle: controller };
+}
+
+/** Where the per-directory locks of this user live (one per host, whatever the state directory). */
+export function defaultLockDir(): string {
+  return join(tmpdir(), `berth-locks-${userId()}`);
 }
 
 function userId(): string {

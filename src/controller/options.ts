@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { defaultStateDir } from "../cache/state-dir.js";
 import { parseDuration } from "../util/duration.js";
 
@@ -30,11 +30,32 @@ export interface RunOptions {
   natsMaxPending: number;
   /** `--nats-jetstream` (lines kept per log subject, `--nats-jetstream-lines`), or undefined. */
   jetstreamLines: number | undefined;
+  /** `--kube`: desired state from Project custom resources instead of `dir`; undefined in file mode. */
+  kube: KubeRunOptions | undefined;
+}
+
+/** Options of kube mode (`berth run --kube`). */
+export interface KubeRunOptions {
+  /** `--namespace`: watch one namespace; all when undefined. */
+  namespace: string | undefined;
+  /** `--kubeconfig`; default $KUBECONFIG, ~/.kube/config, then in-cluster. */
+  kubeconfig: string | undefined;
+  /** `--leader-elect` (default on): only the holder of the Lease reconciles. */
+  leaderElect: boolean;
+  /** `--lease-namespace`; default the pod's namespace in a cluster, else "default". */
+  leaseNamespace: string | undefined;
+  /** `berth-<host-id or "default">`. */
+  leaseName: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  /** `--watch-stall`: no watch event or bookmark for this long relists. */
+  watchStallMs: number;
 }
 
 /** Raw flags as commander hands them over. */
 export interface RunFlags {
-  dir: string;
+  dir?: string;
   http: string;
   token?: string;
   stateDir?: string;
@@ -55,6 +76,15 @@ export interface RunFlags {
   natsMaxPending?: string;
   natsJetstream?: boolean;
   natsJetstreamLines?: string;
+  kube?: boolean;
+  namespace?: string;
+  kubeconfig?: string;
+  leaderElect?: boolean;
+  leaseNamespace?: string;
+  leaseDuration?: string;
+  renewDeadline?: string;
+  retryPeriod?: string;
+  watchStall?: string;
 }
 
 /** The environment variables `berth run` reads, once. */
@@ -95,13 +125,18 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
   if (!["debug", "info", "warn", "error"].includes(logLevel)) {
     throw new OptionError(`--log-level ${logLevel} must be one of debug, info, warn, error`);
   }
-  const dir = resolve(flags.dir);
+  if (flags.dir === undefined && !flags.kube) {
+    throw new OptionError("give --dir DIR (spec files) or --kube (Project custom resources)");
+  }
+  const stateDir = resolve(flags.stateDir ?? env["BERTH_STATE_DIR"] ?? defaultStateDir(env));
+  // Kube mode has no spec directory; relative hostPaths resolve below this one.
+  const dir = resolve(flags.dir ?? join(stateDir, "kube-projects"));
   return {
     dir,
     httpHost: (http[1] ?? "127.0.0.1").replace(/^\[(.*)\]$/, "$1"),
     httpPort: Number(http[2]),
     token: flags.token ?? env["BERTH_TOKEN"],
-    stateDir: resolve(flags.stateDir ?? env["BERTH_STATE_DIR"] ?? defaultStateDir(env)),
+    stateDir,
     concurrency,
     portRange: flags.portRange,
     publishAddress: flags.publishAddress,
@@ -120,6 +155,42 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
     jetstreamLines: flags.natsJetstream
       ? parseCount(flags.natsJetstreamLines ?? "10000", "--nats-jetstream-lines")
       : undefined,
+    kube: flags.kube ? parseKubeOptions(flags) : undefined,
+  };
+}
+
+/** The kube-mode flags; throws OptionError naming the flag. */
+function parseKubeOptions(flags: RunFlags): KubeRunOptions {
+  const leaseDurationMs = durationFlag(flags.leaseDuration ?? "15s", "--lease-duration");
+  const renewDeadlineMs = durationFlag(flags.renewDeadline ?? "10s", "--renew-deadline");
+  const retryPeriodMs = durationFlag(flags.retryPeriod ?? "2s", "--retry-period");
+  if (!(leaseDurationMs > renewDeadlineMs && renewDeadlineMs > retryPeriodMs && retryPeriodMs > 0)) {
+    throw new OptionError(
+      "--lease-duration must be longer than --renew-deadline, which must be longer than --retry-period (e.g. 15s, 10s, 2s)",
+    );
+  }
+  const namespace = flags.namespace || undefined;
+  if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) {
+    throw new OptionError(
+      `--namespace ${JSON.stringify(namespace)} is not a namespace name (lowercase letters, digits, '-')`,
+    );
+  }
+  const hostId = flags.hostId;
+  if (hostId !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(hostId)) {
+    throw new OptionError(
+      `--host-id ${JSON.stringify(hostId)} cannot name a Lease in kube mode; use lowercase letters, digits, '-' and '.'`,
+    );
+  }
+  return {
+    namespace,
+    kubeconfig: flags.kubeconfig ? resolve(flags.kubeconfig) : undefined,
+    leaderElect: flags.leaderElect !== false,
+    leaseNamespace: flags.leaseNamespace || undefined,
+    leaseName: `berth-${hostId ?? "default"}`,
+    leaseDurationMs,
+    renewDeadlineMs,
+    retryPeriodMs,
+    watchStallMs: durationFlag(flags.watchStall ?? "2m", "--watch-stall"),
   };
 }
 

@@ -5,6 +5,7 @@ import { parseProjects } from "../api/parse.js";
 import { API_VERSION, type DesiredState, type Phase } from "../api/types.js";
 import type { DesiredReader } from "./desired.js";
 import { matchesSelector, parseLabelSelector } from "./label-selector.js";
+import type { ProjectPatch } from "./project-patch.js";
 import { BadRequestError, ProjectNotFoundError } from "./service-errors.js";
 import { toProjectView, type ProjectView } from "./service-view.js";
 import {
@@ -160,6 +161,20 @@ export class ProjectService {
     options: WriteOptions = {},
   ): Promise<WriteResponse> {
     return this.single(options, this.deps.writer.setState(`${namespace}/${name}`, state, options));
+  }
+
+  /**
+   * Applies a merge patch (see project-patch.ts) to a project's spec, labels or annotations.
+   * Throws ProjectNotFoundError, BadRequestError, SpecInvalidError (the patched spec is not
+   * valid; nothing is written) and ConflictError (stale `expectedHash`).
+   */
+  async patch(
+    namespace: string,
+    name: string,
+    patch: ProjectPatch,
+    options: WriteOptions = {},
+  ): Promise<WriteResponse> {
+    return this.single(options, this.deps.writer.patch(`${namespace}/${name}`, patch, options));
   }
 
   /** Stamps `berth.dev/restartedAt` with the current time. Throws ProjectNotFoundError. */

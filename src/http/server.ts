@@ -5,6 +5,7 @@ import type { Registry } from "prom-client";
 import type { Logger } from "../util/logger.js";
 import { checkBearer, isLoopbackHost } from "./auth.js";
 import { MAX_BODY_BYTES } from "./body.js";
+import { bearerFromWebSocketProtocol } from "./dashboard-auth.js";
 import { errorResponse, InsecureBindError } from "./errors.js";
 import { sendJson, sendText } from "./respond.js";
 import { Router } from "./router.js";
@@ -31,6 +32,8 @@ export interface HttpServerOptions {
   routes?: ReadonlyArray<(router: Router) => void>;
   /** WebSocket endpoints, tried in order after the token check; unmatched upgrades get a 404. */
   upgrades?: ReadonlyArray<UpgradeHandler>;
+  /** Paths served without the token (the dashboard's page and assets, which hold no data). */
+  isPublicPath?: (pathname: string) => boolean;
 }
 
 /** A listening server. */
@@ -76,7 +79,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? "/", "http://berth.invalid");
     try {
-      if (token) checkBearer(req.headers.authorization, token);
+      // browsers cannot set Authorization on an upgrade; they offer the token as a subprotocol
+      const authorization =
+        req.headers.authorization ?? bearerFromWebSocketProtocol(req.headers["sec-websocket-protocol"]);
+      if (token) checkBearer(authorization, token);
     } catch {
       socket.end(
         'HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer realm="berth"\r\nconnection: close\r\n\r\n',
@@ -98,7 +104,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     res.on("close", onClose);
     const signal = AbortSignal.any([done.signal, shutdown.signal]);
     try {
-      if (token && !OPEN_PATHS.has(url.pathname)) checkBearer(req.headers.authorization, token);
+      const open = OPEN_PATHS.has(url.pathname) || options.isPublicPath?.(url.pathname) === true;
+      if (token && !open) checkBearer(req.headers.authorization, token);
       const { handler, params } = router.match(req.method ?? "GET", url.pathname);
       await handler({ req, res, params, url, signal });
     } catch (err) {

@@ -1,6 +1,8 @@
 /**
  * Server-sent events: `GET /api/v1/projects/{ns}/{name}/metrics/stream` (event `sample`) and
- * `GET /api/v1/events[?namespace=]` (event `phase`), both fed from the stream bus. A client more
+ * `GET /api/v1/events[?namespace=]` (event `phase`, and `status` with the project as
+ * `GET /api/v1/projects/{ns}/{name}` shows it after every status write), fed from the stream bus
+ * and the status store. A client more
  * than {@link SSE_MAX_BUFFERED_BYTES} behind gets a `notice` event and is disconnected, so a slow
  * reader never grows memory without bound nor slows anyone else.
  */
@@ -19,6 +21,16 @@ export const SSE_KEEPALIVE_MS = 15_000;
 export interface SseApi {
   known(projectKey: string): boolean;
   bus: StreamBus;
+  /** When set, `/api/v1/events` also sends `event: status` on every status change. */
+  projects?: ProjectWatch;
+}
+
+/** Status changes and the project view to send with them. */
+export interface ProjectWatch {
+  /** Calls `listener(key)` after every status change; returns the unsubscribe function. */
+  watch(listener: (key: string) => void): () => void;
+  /** The project as the REST API shows it, or undefined when it is gone. */
+  view(key: string): unknown;
 }
 
 /** Registers the SSE routes. Handlers run until the client goes away or the server shuts down. */
@@ -35,13 +47,29 @@ export function registerSseRoutes(router: Router, api: SseApi): void {
     })
     .on("GET", `${API_PREFIX}/events`, ({ res, url, signal }) => {
       const ns = url.searchParams.get("namespace");
-      return stream(res, api.bus, { kind: "events" }, signal, (m) =>
-        m.kind === "events" && (!ns || m.projectKey.startsWith(`${ns}/`))
-          ? ["phase", { project: m.projectKey, ...m.event }]
-          : undefined,
+      const inScope = (key: string) => !ns || key.startsWith(`${ns}/`);
+      const projects = api.projects;
+      const statusEvents = projects
+        ? (emit: Emit) =>
+            projects.watch((key) => {
+              if (inScope(key)) emit(["status", { project: key, view: projects.view(key) ?? null }]);
+            })
+        : undefined;
+      return stream(
+        res,
+        api.bus,
+        { kind: "events" },
+        signal,
+        (m) =>
+          m.kind === "events" && inScope(m.projectKey)
+            ? ["phase", { project: m.projectKey, ...m.event }]
+            : undefined,
+        statusEvents,
       );
     });
 }
+
+type Emit = (event: [string, unknown]) => void;
 
 async function stream(
   res: ServerResponse,
@@ -49,6 +77,7 @@ async function stream(
   filter: StreamFilter,
   signal: AbortSignal,
   toEvent: (m: StreamMessage) => [string, unknown] | undefined,
+  more?: (emit: Emit) => () => void,
 ): Promise<void> {
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
@@ -61,10 +90,8 @@ async function stream(
   const done = new Promise<void>((resolve) => (finish = resolve));
   signal.addEventListener("abort", finish, { once: true });
   res.once("close", finish);
-  const off = bus.subscribe((m) => {
+  const emit: Emit = (event) => {
     if (cut) return;
-    const event = toEvent(m);
-    if (event === undefined) return;
     res.write(`event: ${event[0]}\ndata: ${JSON.stringify(event[1])}\n\n`);
     if (res.writableLength > SSE_MAX_BUFFERED_BYTES) {
       cut = true;
@@ -72,7 +99,16 @@ async function stream(
       res.end(`event: notice\ndata: ${JSON.stringify(notice)}\n\n`);
       finish();
     }
+  };
+  const offBus = bus.subscribe((m) => {
+    const event = toEvent(m);
+    if (event !== undefined) emit(event);
   }, filter);
+  const offMore = more?.(emit);
+  const off = () => {
+    offBus();
+    offMore?.();
+  };
   const keepalive = setInterval(() => res.write(": keepalive\n\n"), SSE_KEEPALIVE_MS);
   keepalive.unref();
   try {

@@ -39,8 +39,11 @@ export function parseProjects(text: string, file: string): ParseResult {
   return (Buffer.byteLength(text) <= MAX_SPEC_BYTES && parseFast(text, file)) || parseLocated(text, file);
 }
 
-/** Anchors, aliases and merge keys take the located path, which bounds alias expansion. */
-const MAY_USE_ALIASES = /(^|[\s[{,])[&*<]/;
+/**
+ * Aliases and merge keys take the located path, which bounds alias expansion. Every alias (`*`
+ * and a name) is caught; `&&` and a lone `&`, common in shell commands, are no anchors.
+ */
+const MAY_USE_ALIASES = /(^|[\s[{,])(\*\S|&[^\s&]|<)/;
 
 /**
  * The common case, a file of valid documents, parsed with a fast parser that keeps no source

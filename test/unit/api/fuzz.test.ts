@@ -127,6 +127,30 @@ describe("validator under random input", () => {
     );
   });
 
+  it("reads shell operators in commands as text, and still bounds every alias", () => {
+    const text = `apiVersion: berth.dev/v1alpha1
+kind: Project
+metadata: {name: shell}
+spec:
+  containers:
+    - name: web
+      image: busybox
+      command: ["sh", "-c", "a && b & c; ls *.txt < in"]
+      args:
+        - run && wait & echo '&x'
+`;
+    const fast = parseProjects(text, "shell.yaml");
+    expect(fast.errors).toEqual([]);
+    expect(fast.projects[0]?.project.spec.containers[0]?.command?.[2]).toBe("a && b & c; ls *.txt < in");
+    expect(fast).toEqual(parseLocated(text, "shell.yaml"));
+
+    // Anchors whose names start with "&" hide from a check for "&name", but their aliases do not.
+    const bomb =
+      "a: &&a [x, x, x, x, x, x, x, x, x, x]\nb: &&b [*&a, *&a, *&a, *&a, *&a, *&a, *&a, *&a, *&a, *&a]\n" +
+      "c: &&c [*&b, *&b, *&b, *&b, *&b, *&b, *&b, *&b, *&b, *&b]\nd: [*&c, *&c, *&c, *&c, *&c, *&c, *&c, *&c, *&c, *&c]\n";
+    expect(parseProjects(bomb, "bomb.yaml").errors.map((e) => e.code)).toEqual(["AliasLimit"]);
+  });
+
   it("finds where each document starts", () => {
     expect(documentStartLines("a: 1\n")).toEqual([1]);
     expect(documentStartLines("# c\n\n---\na: 1\n---\n# x\nb: 2\n")).toEqual([4, 7]);

@@ -78,6 +78,8 @@ export interface ProjectReconcilerDeps {
 /** Re-check soon while containers start or probes settle; events usually come first. */
 const PROGRESS_RECHECK_MS = 1000;
 const BLOCKED_RECHECK_MS = 15_000;
+/** How long a container created here may stay unseen by the observer before it is created again. */
+const EXPECTATION_MS = 10_000;
 
 /**
  * Converges one project: reads the desired spec and the observed containers from caches, then
@@ -89,6 +91,11 @@ export class ProjectReconciler {
   /** Containers this process stopped for `state: Stopped`, to start again on `Running`. */
   private readonly stoppedByUs = new Set<string>();
   private readonly converged = new Map<string, number>();
+  /**
+   * Containers created here that the observer has not reported yet, by `<project key>/<container>`:
+   * a reconcile in between waits for them instead of creating them a second time.
+   */
+  private readonly created = new Map<string, { id: string; hash: string; at: number }>();
 
   constructor(
     private readonly deps: ProjectReconcilerDeps,
@@ -203,6 +210,13 @@ export class ProjectReconciler {
     };
     const hash = containerHash(inputs);
     const current = mine.find((c) => c.specHash === hash);
+    const slot = `${d.key}/${spec.name}`;
+    const pending = this.created.get(slot);
+    if (pending && (mine.some((c) => c.id === pending.id) || Date.now() - pending.at > EXPECTATION_MS)) {
+      this.created.delete(slot);
+    } else if (pending && pending.hash === hash && !current) {
+      return { container: undefined, acted: false };
+    }
     const stale = mine.filter((c) => c !== current);
     if (current) {
       for (const c of stale) await this.remove(c.id, call);
@@ -217,6 +231,7 @@ export class ProjectReconciler {
     if (!overlap) for (const c of stale) await this.remove(c.id, call);
     const tempName = overlap ? `${name}-${hash.slice(0, 8)}` : name;
     const id = await this.create(inputs, tempName, hash, call);
+    this.created.set(slot, { id, hash, at: Date.now() });
     await docker.startContainer(id, call);
     if (overlap) {
       for (const c of stale) await this.remove(c.id, call);
@@ -302,6 +317,7 @@ export class ProjectReconciler {
     this.deps.prober.remove(key);
     this.deps.status.delete(key);
     this.converged.delete(key);
+    for (const slot of this.created.keys()) if (slot.startsWith(`${key}/`)) this.created.delete(slot);
     return undefined;
   }
 

@@ -5,7 +5,7 @@ import { formatSpecError, type SpecError } from "../../api/errors.js";
 import { splitDuplicates } from "../../api/load.js";
 import { parseProjects, type ParsedProject } from "../../api/parse.js";
 import { BadRequestError } from "../../controller/service-errors.js";
-import type { WriteResult } from "../../controller/spec-writer.js";
+import type { WriteOptions, WriteResult } from "../../controller/spec-writer.js";
 import { parseYamlFile } from "../../controller/spec-yaml-text.js";
 import { checkProjectPatch } from "../../controller/project-patch.js";
 import { describeFailureText } from "../errors.js";
@@ -102,9 +102,8 @@ export const applyProject = defineTool({
         const key = `${p.project.metadata.namespace}/${p.project.metadata.name}`;
         try {
           const response = await ctx.backend.service.apply(text, {
-            dryRun: args.dryRun === true,
+            ...writeOptionsOf(args),
             source: "documents",
-            ...(args.resourceVersion !== undefined ? { expectedHash: args.resourceVersion } : {}),
           });
           for (const result of response.results) written.push({ result, project: p });
         } catch (err) {
@@ -139,6 +138,17 @@ export const applyProject = defineTool({
     return { text, structured: out, isError: failures.length > 0 || waitFailed };
   },
 });
+
+/** The service's write options from a tool's `dryRun` and `resourceVersion` arguments. */
+function writeOptionsOf(args: {
+  dryRun?: boolean | undefined;
+  resourceVersion?: string | undefined;
+}): WriteOptions {
+  return {
+    dryRun: args.dryRun === true,
+    ...(args.resourceVersion !== undefined ? { expectedHash: args.resourceVersion } : {}),
+  };
+}
 
 function groupErrors(errors: readonly SpecError[]): Array<z.output<typeof failureSchema>> {
   const byProject = new Map<string, SpecError[]>();
@@ -206,10 +216,12 @@ export const patchProject = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async run(args, ctx) {
     const ref = resolveRef(args);
-    const response = await ctx.backend.service.patch(ref.namespace, ref.name, checkProjectPatch(args.patch), {
-      dryRun: args.dryRun === true,
-      ...(args.resourceVersion !== undefined ? { expectedHash: args.resourceVersion } : {}),
-    });
+    const response = await ctx.backend.service.patch(
+      ref.namespace,
+      ref.name,
+      checkProjectPatch(args.patch),
+      writeOptionsOf(args),
+    );
     return finishWrite(ctx, response, args);
   },
 });
@@ -227,10 +239,7 @@ export const deleteProject = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async run(args, ctx) {
     const ref = resolveRef(args);
-    const response = await ctx.backend.service.delete(ref.namespace, ref.name, {
-      dryRun: args.dryRun === true,
-      ...(args.resourceVersion !== undefined ? { expectedHash: args.resourceVersion } : {}),
-    });
+    const response = await ctx.backend.service.delete(ref.namespace, ref.name, writeOptionsOf(args));
     return finishWrite(ctx, response, args);
   },
 });
@@ -247,9 +256,7 @@ export const restartProject = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   async run(args, ctx) {
     const ref = resolveRef(args);
-    const response = await ctx.backend.service.restart(ref.namespace, ref.name, {
-      ...(args.resourceVersion !== undefined ? { expectedHash: args.resourceVersion } : {}),
-    });
+    const response = await ctx.backend.service.restart(ref.namespace, ref.name, writeOptionsOf(args));
     return finishWrite(ctx, response, args);
   },
 });
@@ -270,10 +277,12 @@ export const setProjectState = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async run(args, ctx) {
     const ref = resolveRef(args);
-    const response = await ctx.backend.service.setState(ref.namespace, ref.name, args.state, {
-      dryRun: args.dryRun === true,
-      ...(args.resourceVersion !== undefined ? { expectedHash: args.resourceVersion } : {}),
-    });
+    const response = await ctx.backend.service.setState(
+      ref.namespace,
+      ref.name,
+      args.state,
+      writeOptionsOf(args),
+    );
     return finishWrite(ctx, response, args);
   },
 });

@@ -70,6 +70,21 @@ export async function setupKube(namespaces: readonly string[]): Promise<void> {
 }
 
 /**
+ * Deletes every Project of `ns` while the operators still run (so the finalizer does the
+ * cleanup), then stops them and empties the namespace.
+ */
+export async function tearDownNamespace(
+  ns: string,
+  operators: readonly (KubeOperator | undefined)[],
+): Promise<void> {
+  await kubectl(["delete", "bproj", "--all", "-n", ns, "--wait=true", "--timeout=90s"], {
+    timeoutMs: 100_000,
+  });
+  for (const op of operators) await op?.stop();
+  await emptyNamespace(ns);
+}
+
+/**
  * Deletes every Project of a namespace (clearing finalizers no operator serves any more), its
  * Leases and Events, and the Docker containers and networks of its projects. The namespace
  * stays: this control plane has no controller-manager to finish deleting one.

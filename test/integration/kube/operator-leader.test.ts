@@ -4,15 +4,14 @@
  * Leases and run only their own projects.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kubectl } from "../../helpers/kube.js";
 import { docker, eventually } from "../operator/daemon.js";
 import {
-  emptyNamespace,
   getProject,
   kc,
   projectYaml,
   setupKube,
   startOperator,
+  tearDownNamespace,
   waitRunning,
   type KubeOperator,
 } from "./operator-harness.js";
@@ -50,11 +49,7 @@ beforeAll(async () => {
 }, 40 * 60_000);
 
 afterAll(async () => {
-  await kubectl(["delete", "bproj", "--all", "-n", NS, "--wait=true", "--timeout=90s"], {
-    timeoutMs: 100_000,
-  });
-  for (const op of running) await op.stop();
-  await emptyNamespace(NS);
+  await tearDownNamespace(NS, running);
 }, 180_000);
 
 describe("kube mode: leader election", () => {

@@ -5,15 +5,15 @@
  */
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KUBE_ENV_SCRIPT, kubectl } from "../../helpers/kube.js";
+import { KUBE_ENV_SCRIPT } from "../../helpers/kube.js";
 import { eventually } from "../operator/daemon.js";
 import {
-  emptyNamespace,
   getProject,
   kc,
   projectYaml,
   setupKube,
   startOperator,
+  tearDownNamespace,
   waitRunning,
   type KubeOperator,
 } from "./operator-harness.js";
@@ -36,11 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   kubeEnvScript("start-apiserver"); // whatever happened above, leave the apiserver running
-  await kubectl(["delete", "bproj", "--all", "-n", NS, "--wait=true", "--timeout=90s"], {
-    timeoutMs: 100_000,
-  });
-  await op?.stop();
-  await emptyNamespace(NS);
+  await tearDownNamespace(NS, [op]);
 }, 240_000);
 
 describe("kube mode: apiserver outage", () => {

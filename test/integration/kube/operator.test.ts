@@ -8,18 +8,18 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kubeEnv, kubectl } from "../../helpers/kube.js";
+import { kubeEnv } from "../../helpers/kube.js";
 import { call, httpClient } from "../mcp/helpers.js";
 import { docker, eventually } from "../operator/daemon.js";
 import {
   EXAMPLES,
-  emptyNamespace,
   getProject,
   httpText,
   kc,
   projectYaml,
   setupKube,
   startOperator,
+  tearDownNamespace,
   waitRunning,
   type KubeOperator,
 } from "./operator-harness.js";
@@ -92,11 +92,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Deleting while the operator runs exercises the finalizer once more and leaves nothing behind.
-  await kubectl(["delete", "bproj", "--all", "-n", NS, "--wait=true", "--timeout=90s"], {
-    timeoutMs: 100_000,
-  });
-  await op?.stop();
-  await emptyNamespace(NS);
+  await tearDownNamespace(NS, [op]);
 }, 180_000);
 
 describe("kube mode: Projects applied with kubectl", () => {

@@ -1,20 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { OptionError, parseRunOptions, type RunFlags } from "../../../src/controller/options.js";
+import { RUN_FLAG_DEFAULTS } from "../../helpers/run-flags.js";
 
-const flags: RunFlags = {
-  dir: "/tmp/specs",
-  http: "127.0.0.1:7420",
-  concurrency: "16",
-  portRange: "20000-29999",
-  publishAddress: "127.0.0.1",
-  networkPool: "10.213.0.0/16",
-  networkSize: "26",
-  stopTimeout: "5s",
-  resync: "10m",
-  allowHostPath: [],
-  logLevel: "info",
-  logFormat: "logfmt",
-};
+const flags: RunFlags = { ...RUN_FLAG_DEFAULTS, dir: "/tmp/specs" };
 
 describe("stream options", () => {
   it("has no NATS and no JetStream by default", () => {

@@ -14,6 +14,8 @@ import { ProjectReconciler } from "../reconcilers/project.js";
 import { createDockerClient, type DockerodeClient } from "../runtime/docker.js";
 import { createDockerMetrics } from "../runtime/docker-metrics.js";
 import { DockerObserver } from "../runtime/observer.js";
+import type { ObservedContainers } from "../runtime/observed.js";
+import { ownedContainers } from "../runtime/owned.js";
 import { startStreams, type Streams } from "../streams/streams.js";
 import type { Logger } from "../util/logger.js";
 import { Controller, sourceFromFunction, type Enqueue, type Reconcile, type Source } from "./controller.js";
@@ -38,6 +40,8 @@ export interface Manager {
   readonly statusReader: StatusReader;
   readonly docker: DockerodeClient;
   readonly observer: DockerObserver;
+  /** The containers this instance owns (label `berth.dev/instance`), a view of `observer`. */
+  readonly owned: ObservedContainers;
   /** The project controller (in kube mode, the one of the current leadership term, if any). */
   readonly controller: ControllerHandle;
   /** Container logs (ring buffers, queries) and the stream bus. */
@@ -159,7 +163,9 @@ async function assemble(
   const backend = await makeBackend({ options, registry, status, logger, signal });
   const desired = backend.desired;
   const observer = new DockerObserver({ client: docker, logger });
-  const statusTiers = startStatusTiers(portTiers, status, observer, logger);
+  const instance = options.kube ? `kube:${options.hostId ?? "default"}` : instanceId(options.dir);
+  const owned = ownedContainers(observer, instance);
+  const statusTiers = startStatusTiers(portTiers, status, owned, logger);
   const prober = new Prober({ logger });
   const convergence = new Histogram({
     name: "berth_convergence_seconds",
@@ -180,7 +186,7 @@ async function assemble(
   const reconciler = new ProjectReconciler(
     {
       desired,
-      observed: observer,
+      observed: owned,
       docker,
       ports,
       images: new Images(docker),
@@ -195,7 +201,7 @@ async function assemble(
       publishAddress: options.publishAddress,
       publishHost: options.publishAddress === "0.0.0.0" ? "127.0.0.1" : options.publishAddress,
       mountPolicy: { allowedRoots: options.allowHostPaths },
-      instance: options.kube ? `kube:${options.hostId ?? "default"}` : instanceId(options.dir),
+      instance,
       stopTimeoutSeconds: options.stopTimeoutSeconds,
       ...(options.hostId !== undefined ? { hostId: options.hostId } : {}),
     },
@@ -207,14 +213,14 @@ async function assemble(
   observer.start(lifetime.signal);
   const covers = backend.covers ?? (() => true);
   const observedSource = sourceFromFunction((sig: AbortSignal, enqueue: Enqueue) => {
-    const off = observer.onChange((key) => {
+    const off = owned.onChange((key) => {
       if (covers(key)) enqueue(key);
     });
     sig.addEventListener("abort", off, { once: true });
     // Projects whose containers exist but whose specs are gone are torn down once synced.
     void observer.waitSynced(sig).then(
       () => {
-        for (const c of observer.all()) {
+        for (const c of owned.all()) {
           if (c.projectKey && covers(c.projectKey)) enqueue(c.projectKey, { priority: "low" });
         }
         for (const key of status.keys()) enqueue(key, { priority: "low" });
@@ -257,7 +263,7 @@ async function assemble(
       logger,
     });
   const streams = startStreams(
-    { docker, observed: observer, desired, status, registry, logger },
+    { docker, observed: owned, desired, status, registry, logger },
     {
       natsUrl: options.natsUrl,
       natsMaxPending: options.natsMaxPending,
@@ -284,6 +290,7 @@ async function assemble(
     statusReader: statusTiers.reader,
     docker,
     observer,
+    owned,
     controller: run.handle,
     streams,
     ready: () => backend.ready() && observer.synced,

@@ -9,8 +9,6 @@ import type { LogLine } from "../streams/log-line.js";
 import type { SeriesPoint } from "../streams/metrics-sampler.js";
 import type { LogQuery } from "../streams/query.js";
 import type { ObservedContainer } from "../runtime/observed.js";
-import { instanceId } from "../cache/redis.js";
-import { LABEL_INSTANCE } from "../runtime/labels.js";
 
 /** The reads and writes behind the MCP tools; all synchronous reads are cache reads. */
 export interface McpBackend {
@@ -27,12 +25,11 @@ export interface McpBackend {
 
 /** The backend of a manager running in this process. */
 export function backendOf(manager: Manager, service: ProjectService): McpBackend {
-  const instance = instanceId(manager.options.dir);
   return {
     service,
     logs: (key, q) => manager.streams.logs.query(key, q),
     metrics: (key) => manager.streams.metrics.series(key),
-    observed: (key) => manager.observer.byProject(key).filter((c) => c.labels[LABEL_INSTANCE] === instance),
+    observed: (key) => manager.owned.byProject(key),
     publishAddress: manager.options.publishAddress,
   };
 }

@@ -5,7 +5,6 @@ import type { Result } from "../controller/controller.js";
 import { TerminalError } from "../controller/errors.js";
 import type { CallOptions, DockerClient } from "../runtime/docker.js";
 import { DockerError, ImageNotFoundError, NotFoundError } from "../runtime/errors.js";
-import { LABEL_INSTANCE } from "../runtime/labels.js";
 import type { ObservedContainer } from "../runtime/observed.js";
 import type { ObservedContainers } from "../runtime/observer.js";
 import type { Logger } from "../util/logger.js";
@@ -54,7 +53,7 @@ export interface ProjectReconcilerOptions {
   mountPolicy: MountPolicy;
   /** Grace period before SIGKILL when stopping or replacing a container. */
   stopTimeoutSeconds: number;
-  /** This operator's instance id; containers labelled with another instance are not touched. */
+  /** This operator's instance id, written on every container it creates. */
   instance: string;
   /** This operator's host id; projects with another `spec.host` are left to their host. */
   hostId?: string;
@@ -63,6 +62,7 @@ export interface ProjectReconcilerOptions {
 /** Everything the reconciler reads and writes through; injected so tests can use fakes. */
 export interface ProjectReconcilerDeps {
   desired: DesiredReader;
+  /** This operator's containers only (see `ownedContainers`); others on the engine are not touched. */
   observed: ObservedContainers;
   docker: DockerClient;
   ports: PortAllocator;
@@ -105,10 +105,7 @@ export class ProjectReconciler {
   /** The controller's reconcile function. */
   readonly reconcile = async (key: string, signal: AbortSignal): Promise<Result> => {
     const desired = this.deps.desired.get(key);
-    // Another operator on this Docker host (another directory) owns containers labelled otherwise.
-    const observed = this.deps.observed
-      .byProject(key)
-      .filter((c) => c.labels[LABEL_INSTANCE] === this.opts.instance);
+    const observed = this.deps.observed.byProject(key);
     if (!desired || this.elsewhere(desired)) return this.teardown(key, observed, { signal });
     try {
       return await this.converge(desired, observed, { signal });

@@ -282,6 +282,10 @@ describe("file-mode reconcile against the real Docker engine", () => {
         .inspect();
       expect(info.State.Running).toBe(true);
       expect(info.Config.Labels["berth.dev/instance"]).toMatch(/^.+:[0-9a-f]{12}$/);
+      // Nor does it follow their logs or sample them: the project is unknown to it.
+      const logs = await fetch(`${other.url}/api/v1/projects/default/${p}/logs`);
+      expect(logs.status).toBe(404);
+      expect(await (await fetch(`${other.url}/metrics`)).text()).not.toContain(`default/${p}`);
     } finally {
       await other.stop();
       cleanupDirs(other.dir, other.stateDir);

@@ -116,7 +116,7 @@ describe("NATS publishing", () => {
     expect(problems.length).toBeGreaterThan(0);
     const last = Number(received.at(-1)?.split(" ")[2]);
     const missing = last - new Set(received).size;
-    expect(missing).toBeGreaterThanOrEqual(dropped);
+    expect(missing, `gaps ${problems.join("; ")}; dropped ${dropped}`).toBeGreaterThanOrEqual(dropped);
     expect(new Set(received).size).toBe(received.length);
   }, 120_000);
 });

@@ -26,6 +26,11 @@ export interface ReconcileFindings {
   failures: readonly string[];
   /** Containers this reconcile created, started or stopped: their observed state is about to change. */
   acted: ReadonlySet<string>;
+  /**
+   * Containers the reconcile in progress is about to create, replace, start or stop (the interim
+   * status written before Docker is called, so that a change shows at once); never ready.
+   */
+  changing?: ReadonlySet<string>;
   /** httpGet/tcpSocket probe results by container name. */
   probes: ReadonlyMap<string, "starting" | "healthy" | "unhealthy" | undefined>;
   publishHost: string;
@@ -57,7 +62,9 @@ export function computeStatus(f: ReconcileFindings, previous: ProjectStatus | un
       restartCount: c?.restartCount ?? 0,
     };
   });
+  const changing = f.changing ?? new Set<string>();
   const ready = specs.filter((s) => {
+    if (changing.has(s.name)) return false;
     const c = f.containers.get(s.name);
     const h = healthOf(f, s.name, c);
     return c?.running === true && (h === "healthy" || h === "none");
@@ -68,7 +75,7 @@ export function computeStatus(f: ReconcileFindings, previous: ProjectStatus | un
   let readyMessage = "";
   if (!wantRunning) {
     const anyRunning = specs.some((s) => f.containers.get(s.name)?.running);
-    phase = anyRunning || f.acted.size > 0 ? "Progressing" : "Stopped";
+    phase = anyRunning || f.acted.size > 0 || changing.size > 0 ? "Progressing" : "Stopped";
     readyReason = "Stopped";
     readyMessage = anyRunning ? "stopping containers" : "the project is stopped (spec.state: Stopped)";
   } else if (blocked.length > 0) {
@@ -85,7 +92,7 @@ export function computeStatus(f: ReconcileFindings, previous: ProjectStatus | un
   } else {
     const broken = specs.filter((s) => {
       const c = f.containers.get(s.name);
-      if (f.acted.has(s.name)) return false;
+      if (f.acted.has(s.name) || changing.has(s.name)) return false;
       return (
         c &&
         (healthOf(f, s.name, c) === "unhealthy" ||
@@ -97,6 +104,7 @@ export function computeStatus(f: ReconcileFindings, previous: ProjectStatus | un
     readyReason = broken.length > 0 ? "ContainersUnhealthy" : "ContainersStarting";
     const notReady = specs.filter(
       (s) =>
+        changing.has(s.name) ||
         !containers.find(
           (c) =>
             c.name === s.name && c.state === "running" && (c.health === "healthy" || c.health === "none"),
@@ -105,7 +113,8 @@ export function computeStatus(f: ReconcileFindings, previous: ProjectStatus | un
     readyMessage = notReady
       .map((s) => {
         const st = containers.find((c) => c.name === s.name);
-        return `${s.name}: ${st?.state ?? "missing"}${st?.health && st.health !== "none" ? ` (${st.health})` : ""}`;
+        const health = st?.health && st.health !== "none" ? ` (${st.health})` : "";
+        return `${s.name}: ${st?.state ?? "missing"}${health}${changing.has(s.name) ? ", updating" : ""}`;
       })
       .join(", ");
   }

@@ -137,13 +137,23 @@ export class ProjectReconciler {
     const result = new Map<string, ObservedContainer>();
     const acted = new Set<string>();
     let terminal = false;
+    // Before the first Docker change, say so: the change shows now, not after create and start.
+    let announced = false;
+    const announce = (name: string): void => {
+      if (announced) return;
+      announced = true;
+      const findings = { containers: result, acted, assignments, portConflicts, imageErrors, failures };
+      this.writeStatus(d, { ...findings, changing: new Set([name]) });
+    };
     for (const spec of specs) {
       const mine = observed.filter((c) => c.containerName === spec.name);
       const keep = mine.find((c) => c.running) ?? mine[0];
       if (keep) result.set(spec.name, keep);
       if (conflicted.has(spec.name) && wantRunning) continue;
       try {
-        const outcome = await this.convergeContainer(d, spec, mine, assignments, call);
+        const outcome = await this.convergeContainer(d, spec, mine, assignments, call, () =>
+          announce(spec.name),
+        );
         if (outcome.acted) acted.add(spec.name);
         if (outcome.container) result.set(spec.name, outcome.container);
         else result.delete(spec.name);
@@ -182,11 +192,13 @@ export class ProjectReconciler {
     mine: readonly ObservedContainer[],
     assignments: readonly PortAssignment[],
     call: CallOptions,
+    announce: () => void,
   ): Promise<{ container: ObservedContainer | undefined; acted: boolean }> {
     const { docker } = this.deps;
     const wantRunning = d.project.spec.state === "Running";
     if (!wantRunning) {
       const running = mine.filter((c) => c.running || c.state === "restarting");
+      if (running.length > 0) announce();
       for (const c of running) {
         await docker.stopContainer(c.id, { ...call, timeoutSeconds: this.opts.stopTimeoutSeconds });
         this.stoppedByUs.add(c.id);
@@ -216,11 +228,13 @@ export class ProjectReconciler {
     }
     const stale = mine.filter((c) => c !== current);
     if (current) {
-      for (const c of stale) await this.remove(c.id, call);
       const start = !current.running && this.shouldStart(current, spec);
+      if (start || stale.length > 0) announce();
+      for (const c of stale) await this.remove(c.id, call);
       if (start && !(await this.start(d.key, current, call))) return { container: undefined, acted: true };
       return { container: current, acted: start || stale.length > 0 };
     }
+    announce();
     await this.deps.networks.ensure(inputs.network, d.key, call);
     const name = containerName(d.key, spec.name);
     // Without published ports the replacement can start before the old one goes.
@@ -354,7 +368,7 @@ export class ProjectReconciler {
     d: DesiredProject,
     found: Pick<
       ReconcileFindings,
-      "containers" | "acted" | "assignments" | "portConflicts" | "imageErrors" | "failures"
+      "containers" | "acted" | "changing" | "assignments" | "portConflicts" | "imageErrors" | "failures"
     >,
   ): ProjectStatus {
     const previous = this.deps.status.get(d.key)?.status;

@@ -71,6 +71,33 @@ const cond = (s: ReturnType<typeof computeStatus>, type: string) =>
   s.conditions?.find((c) => c.type === type);
 
 describe("computeStatus", () => {
+  it("is Progressing while a running container is about to be replaced, and names it", () => {
+    const s = computeStatus(findings({ changing: new Set(["a"]) }), undefined);
+    expect(s.phase).toBe("Progressing");
+    expect(s.ready).toBe("1/2");
+    expect(cond(s, "Ready")).toMatchObject({ status: "False", reason: "ContainersStarting" });
+    expect(cond(s, "Progressing")).toMatchObject({ status: "True", message: "a: running, updating" });
+  });
+
+  it("is Progressing, not Stopped, while containers are about to stop", () => {
+    const stopped = container("a", { state: "exited", running: false });
+    const s = computeStatus(
+      findings({
+        desired: desired("", "Stopped"),
+        containers: new Map([["a", stopped]]),
+        changing: new Set(["b"]),
+      }),
+      undefined,
+    );
+    expect(s.phase).toBe("Progressing");
+    expect(
+      computeStatus(
+        findings({ desired: desired("", "Stopped"), containers: new Map([["a", stopped]]) }),
+        undefined,
+      ).phase,
+    ).toBe("Stopped");
+  });
+
   it("is Running and Ready when every container runs and is healthy", () => {
     const s = computeStatus(findings(), undefined);
     expect(s.phase).toBe("Running");

@@ -105,12 +105,25 @@ wait_for() { # <what> <command...>
   return 1
 }
 
+# Fails with the holder named when another process (another checkout's control plane, say)
+# listens on a port this one needs.
+need_port() { # <port> <what>
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null || return 0
+  local holder=""
+  command -v ss >/dev/null && holder="$(ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'users:.*' | head -1)"
+  die "127.0.0.1:$1, needed for $2, is taken${holder:+ by $holder}. Stop it (another checkout: \
+bash <checkout>/scripts/kube-env.sh down) or choose other ports with BERTH_KUBE_APISERVER_PORT \
+and BERTH_KUBE_ETCD_PORT."
+}
+
 api_ready() {
   curl -sf --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "$SERVER/readyz"
 }
 
 start_etcd() {
   alive "$STATE/etcd.pid" && return 0
+  need_port "$ETCD_PORT" etcd
+  need_port "$ETCD_PEER_PORT" "etcd's peer URL"
   log "starting etcd on 127.0.0.1:$ETCD_PORT"
   mkdir -p "$STATE/etcd-data"
   nohup "$BIN/etcd" --data-dir "$STATE/etcd-data" --name berth-test \
@@ -129,6 +142,7 @@ start_apiserver() {
     (TIMEOUT=30 wait_for kube-apiserver api_ready) && return 0
     stop_pid "$STATE/kube-apiserver.pid"
   fi
+  need_port "$API_PORT" kube-apiserver
   log "starting kube-apiserver on $SERVER"
   nohup "$BIN/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$ETCD_PORT" \

@@ -5,6 +5,9 @@
  *     project's labels, so writes are persisted without container churn). Baseline: a server with
  *     one trivial echo tool on the same SDK, transport and session handling, under the same load:
  *     the transport's own floor. Ratios are to the echo p50/p99.
+ *     Second baseline for patch_project: the same number of writers doing only the durable atomic
+ *     write of a spec-sized file (fsync, rename, directory fsync), the file system's own floor;
+ *     and the spec writer's patch called directly, without MCP.
  *  2. Stateful sessions vs a new server and transport per request: the time to build a Berth
  *     McpServer (11 tools) and the echo floor without sessions.
  *  3. apply_project to Ready (wait: true) for a new one-container project, median of
@@ -30,9 +33,11 @@ import { Registry } from "prom-client";
 import { z } from "zod";
 import { projectServiceOf, serveManager } from "../src/cli/serve.js";
 import { startManager } from "../src/controller/manager.js";
+import type { SpecWriter } from "../src/controller/spec-writer.js";
 import { backendOf } from "../src/mcp/backend.js";
 import { mcpMetrics } from "../src/mcp/metrics.js";
 import { createMcpServer } from "../src/mcp/server.js";
+import { DirSync, writeTextAtomic } from "../src/util/atomic-file.js";
 import { nopLogger } from "../src/util/logger.js";
 import type { LoadReply, LoadRequest, Op } from "./mcp-load.js";
 import { benchRunOptions } from "./options.js";
@@ -157,6 +162,52 @@ async function startEcho(port: number, stateless: boolean): Promise<() => Promis
     });
 }
 
+/**
+ * The file system's own floor for a patch: CLIENTS concurrent durable atomic writes (temporary
+ * file, fsync, rename, directory fsync shared as Berth shares it) of a spec-sized file, each
+ * client rewriting its own file with the same think time, for `seconds`.
+ */
+async function durableWriteFloor(seconds: number): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), "berth-bench-fsync-"));
+  const dirSync = new DirSync();
+  const text = project("p0", "Stopped");
+  const latencies: number[] = [];
+  const end = Date.now() + seconds * 1000;
+  try {
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async (_, i) => {
+        const path = join(dir, `p${i}.yaml`);
+        for (let round = 0; Date.now() < end; round++) {
+          const t = performance.now();
+          await writeTextAtomic(path, `${text}# ${round}\n`, { dirSync });
+          latencies.push(performance.now() - t);
+          await new Promise((r) => setTimeout(r, THINK_MS));
+        }
+      }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return latencies;
+}
+
+/** The spec writer alone (no MCP): CLIENTS concurrent label patches of their own projects. */
+async function writerAlone(writer: SpecWriter, names: readonly string[], seconds: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const end = Date.now() + seconds * 1000;
+  await Promise.all(
+    names.map(async (name) => {
+      for (let round = 0; Date.now() < end; round++) {
+        const t = performance.now();
+        await writer.patch(`${NAMESPACE}/${name}`, { metadata: { labels: { writer: String(round) } } });
+        latencies.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, THINK_MS));
+      }
+    }),
+  );
+  return latencies;
+}
+
 function row(label: string, sample: readonly number[], floor?: { median: number; p99: number }): string {
   const s = summarize(sample);
   const ratio = floor
@@ -208,6 +259,12 @@ export async function run(): Promise<void> {
     console.log("1. tool calls under load (client-side latency)");
     console.log(row("echo (floor)", echo.get("echo") ?? []));
     for (const op of ops) console.log(row(op, berth.get(op) ?? [], floor));
+    const writes = await durableWriteFloor(Math.max(3, SECONDS / 3));
+    const writeFloor = summarize(writes);
+    console.log(row("durable write", writes));
+    console.log(`${row("patch_project", berth.get("patch_project") ?? [], writeFloor)} (vs durable write)`);
+    const alone = await writerAlone(manager.writer, names, Math.max(3, SECONDS / 3));
+    console.log(`${row("spec writer", alone, writeFloor)} (patch without MCP, vs durable write)`);
 
     // 2. sessions vs a server per request
     const deps = {

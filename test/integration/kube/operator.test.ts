@@ -314,6 +314,25 @@ describe("kube mode: Projects applied with kubectl", () => {
     await waitRunning(NS, "kube-mcp");
     const client = await httpClient(op.url, undefined, "kube-test");
     try {
+      // A dry run plans from this operator's containers: the running one is kept or replaced.
+      const same = await call(client, "apply_project", {
+        documents: projectYaml(NS, "kube-mcp"),
+        dryRun: true,
+      });
+      expect(same.isError).toBeFalsy();
+      expect(same.structuredContent?.["results"]).toMatchObject([
+        { plan: { containers: [{ name: "web", action: "keep" }] } },
+      ]);
+      const changed = projectYaml(NS, "kube-mcp", { text: "changed" });
+      const dry = await call(client, "apply_project", { documents: changed, dryRun: true });
+      expect(dry.structuredContent?.["results"]).toMatchObject([
+        {
+          plan: {
+            containers: [{ name: "web", action: "replace" }],
+            ports: [{ name: "http", source: "kept" }],
+          },
+        },
+      ]);
       const patched = await call(client, "patch_project", {
         namespace: NS,
         name: "kube-mcp",

@@ -27,6 +27,7 @@ import { registerControllerMetrics, registerWorkQueueMetrics } from "./metrics.j
 import type { RunOptions } from "./options.js";
 import { FileSpecWriter, type SpecWriter } from "./spec-writer.js";
 import type { StatusReader } from "./status-types.js";
+import { untilAborted } from "../util/abort.js";
 
 /** A running operator: its parts, for the HTTP layer and tests, and how to stop it. */
 export interface Manager {
@@ -72,6 +73,8 @@ export interface DesiredBackend {
   readonly sources: readonly Source[];
   /** True once the initial desired state is loaded. */
   ready(): boolean;
+  /** Resolves once the initial desired state is loaded. */
+  synced(): Promise<void>;
   /**
    * Whether a project key can be this instance's (kube mode with --namespace: keys of that
    * namespace); Docker events of other keys on a shared engine are not queued. Default: all.
@@ -245,9 +248,11 @@ async function assemble(
     const off = portTiers.onLost((key) => enqueue(key));
     sig.addEventListener("abort", off, { once: true });
   });
-  // Like a controller-runtime cache: no reconcile reads the Docker cache before it is synced.
+  // Like a controller-runtime cache: no reconcile reads the Docker cache or the desired state
+  // before both are synced; a project missing from a half-loaded desired state would be torn down.
   const reconcile: Reconcile = async (key, sig) => {
     await observer.waitSynced(sig);
+    await untilAborted(backend.synced(), sig);
     return reconciler.reconcile(key, sig);
   };
   const controllerMetrics = registerControllerMetrics(registry).forController(CONTROLLER);
@@ -309,6 +314,7 @@ const fileBackend: BackendFactory = ({ options, logger }) => {
     writer: new FileSpecWriter(options.dir, desired),
     sources: [files],
     ready: () => ready,
+    synced: () => files.ready(),
   });
 };
 

@@ -167,6 +167,7 @@ function assembleKube(ctx: BackendContext, kube: KubeRunOptions, apis: KubeApis)
     sources: [kubeSource],
     covers: (key) => kube.namespace === undefined || key.startsWith(`${kube.namespace}/`),
     ready: () => watch.isSynced,
+    synced: () => watch.synced(),
     wrapReconcile: (reconcile) => withCleanupFinalizer(reconcile, { api: apis.projects, store, logger }),
     run,
     close: async () => {

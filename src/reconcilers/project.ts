@@ -228,7 +228,7 @@ export class ProjectReconciler {
     }
     const stale = mine.filter((c) => c !== current);
     if (current) {
-      const start = !current.running && this.shouldStart(current, spec);
+      const start = !current.running && this.shouldStart(d.key, current, spec);
       if (start || stale.length > 0) announce();
       for (const c of stale) await this.remove(c.id, call);
       if (start && !(await this.start(d.key, current, call))) return { container: undefined, acted: true };
@@ -290,9 +290,23 @@ export class ProjectReconciler {
   }
 
   /** Restart policies are dockerd's; Berth starts what it created, stopped, or must keep up. */
-  private shouldStart(c: ObservedContainer, spec: ContainerSpec): boolean {
+  private shouldStart(key: string, c: ObservedContainer, spec: ContainerSpec): boolean {
     if (c.state === "restarting" || c.state === "removing" || c.state === "paused") return false;
-    return c.state === "created" || spec.restartPolicy === "Always" || this.stoppedByUs.has(c.id);
+    return (
+      c.state === "created" ||
+      spec.restartPolicy === "Always" ||
+      this.stoppedByUs.has(c.id) ||
+      this.stoppedWithProject(key, c.id)
+    );
+  }
+
+  /**
+   * True when the last status (kept in the state directory across operator restarts) shows the
+   * project Stopped with this container: Berth stopped it, even if this process did not.
+   */
+  private stoppedWithProject(key: string, id: string): boolean {
+    const last = this.deps.status.get(key)?.status;
+    return last?.phase === "Stopped" && (last.containers ?? []).some((c) => c.containerID === id);
   }
 
   private async remove(id: string, call: CallOptions): Promise<void> {

@@ -13,6 +13,7 @@ import type { Logger } from "../util/logger.js";
 import { nopLogger } from "../util/logger.js";
 import type { ContainerChangeListener, ObservedContainer, ObservedContainers } from "./observed.js";
 import { sameObservation, toObservedContainer } from "./observed.js";
+import { untilAborted } from "../util/abort.js";
 
 export type {
   ContainerChangeListener,
@@ -122,15 +123,7 @@ export class DockerObserver implements ObservedContainers {
 
   waitSynced(signal?: AbortSignal): Promise<void> {
     if (this.isSynced || signal === undefined) return this.syncedPromise;
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason);
-      if (signal.aborted) return onAbort();
-      signal.addEventListener("abort", onAbort, { once: true });
-      void this.syncedPromise.then(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      });
-    });
+    return untilAborted(this.syncedPromise, signal);
   }
 
   get(id: string): ObservedContainer | undefined {

@@ -243,7 +243,15 @@ export class ProjectReconciler {
     const tempName = overlap ? `${name}-${hash.slice(0, 8)}` : name;
     const id = await this.create(inputs, tempName, hash, call);
     this.created.set(slot, { id, hash, at: Date.now() });
-    await docker.startContainer(id, call);
+    try {
+      await docker.startContainer(id, call);
+    } catch (err) {
+      if (!hostPortTaken(err)) throw err;
+      this.created.delete(slot);
+      await this.remove(id, call);
+      await this.releaseTakenPorts(d.key, err);
+      throw err;
+    }
     if (overlap) {
       for (const c of stale) await this.remove(c.id, call);
       await docker.renameContainer(id, name, call);
@@ -285,8 +293,23 @@ export class ProjectReconciler {
         error: err.message,
       });
       await this.remove(c.id, call);
+      if (hostPortTaken(err)) await this.releaseTakenPorts(key, err);
       return false;
     }
+  }
+
+  /**
+   * Another operator on the engine (its own port registry, the same range) published the host
+   * port between this one's bind test and start. The project's claims are dropped, so that the
+   * next reconcile allocates again: ports its running containers publish are claimed back, and
+   * the taken one, now bound by its holder, fails the bind test and is replaced.
+   */
+  private async releaseTakenPorts(key: string, err: unknown): Promise<void> {
+    this.deps.logger.warn("host port taken by another publisher; allocating another", {
+      project: key,
+      error: (err as Error).message,
+    });
+    await this.deps.ports.release(key);
   }
 
   /** Restart policies are dockerd's; Berth starts what it created, stopped, or must keep up. */
@@ -463,4 +486,13 @@ function publishedPorts(
     }
   }
   return out;
+}
+
+/** Docker refused to start a container because a host port it publishes is in use. */
+function hostPortTaken(err: unknown): boolean {
+  return (
+    err instanceof DockerError &&
+    err.statusCode === 500 &&
+    /port is already allocated|address already in use/i.test(err.daemonMessage ?? err.message)
+  );
 }

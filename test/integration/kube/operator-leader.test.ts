@@ -103,7 +103,12 @@ describe("kube mode: leader election", () => {
     await kc(["apply", "-f", "-"], projectYaml(NS, "kube-on-a", { host: "kube-a" }));
     await kc(["apply", "-f", "-"], projectYaml(NS, "kube-on-b", { host: "kube-b" }));
     await kc(["apply", "-f", "-"], projectYaml(NS, "kube-anywhere"));
-    for (const name of ["kube-on-a", "kube-on-b", "kube-anywhere"]) await waitRunning(NS, name);
+    for (const name of ["kube-on-a", "kube-on-b", "kube-anywhere"]) {
+      await waitRunning(NS, name).catch((err: unknown) => {
+        const logs = running.map((o) => o.logs().slice(-2500)).join("\n-----\n");
+        throw new Error(`${String(err)}; operators' logs:\n${logs}`);
+      });
+    }
     expect(await instanceOf("kube-on-a")).toEqual(["kube:kube-a"]);
     expect(await instanceOf("kube-on-b")).toEqual(["kube:kube-b"]);
     // Projects without spec.host belong to the instance without --host-id (still running above).

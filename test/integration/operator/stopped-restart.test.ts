@@ -64,3 +64,52 @@ describe("a container Berth stopped, across an operator restart", () => {
     expect(await (await fetch(url)).text()).toBe("ok\n");
   }, 120_000);
 });
+
+describe("a host port taken by another operator while a project was stopped", () => {
+  const daemons: Daemon[] = [];
+  const p = `hold-${suffix}`;
+  const q = `take-${suffix}`;
+  afterAll(async () => {
+    for (const d of daemons) await d.stop("SIGKILL");
+    await removeProjects([`life.${p}`, `life.${q}`]);
+    cleanupDirs(...daemons.flatMap((d) => [d.dir, d.stateDir]));
+  });
+
+  function webSpec(name: string, state: "Running" | "Stopped"): string {
+    return spec(state).replaceAll(NAME, name).replace("OnFailure", "Always");
+  }
+
+  async function projectPhase(d: Daemon, name: string, want: string): Promise<ProjectStatus> {
+    return eventually(
+      async () => {
+        const r = await fetch(`${d.url}/api/v1/projects/life/${name}`);
+        const status = r.ok ? ((await r.json()) as { status: ProjectStatus }).status : undefined;
+        return status?.phase === want ? status : undefined;
+      },
+      30_000,
+      `${name} ${want}`,
+    );
+  }
+
+  it("allocates another port when starting finds its own taken, instead of failing forever", async () => {
+    const x = await startDaemon({ portRange: "27760-27761" });
+    daemons.push(x);
+    writeFileSync(join(x.dir, `${p}.yaml`), webSpec(p, "Running"));
+    const held = (await projectPhase(x, p, "Running")).ports?.[0]?.hostPort ?? 0;
+    expect([27760, 27761]).toContain(held);
+    writeFileSync(join(x.dir, `${p}.yaml`), webSpec(p, "Stopped"));
+    await projectPhase(x, p, "Stopped");
+
+    // Another operator (its own registry) takes the port while it is not bound.
+    const y = await startDaemon({ portRange: `${held}-${held}` });
+    daemons.push(y);
+    writeFileSync(join(y.dir, `${q}.yaml`), webSpec(q, "Running"));
+    expect((await projectPhase(y, q, "Running")).ports?.[0]?.hostPort).toBe(held);
+
+    writeFileSync(join(x.dir, `${p}.yaml`), webSpec(p, "Running"));
+    const moved = await projectPhase(x, p, "Running");
+    expect(moved.ports?.[0]?.hostPort).toBe(held === 27760 ? 27761 : 27760);
+    expect(await (await fetch(moved.ports?.[0]?.url ?? "")).text()).toBe("ok\n");
+    expect(x.logs()).toContain("host port taken by another publisher");
+  }, 120_000);
+});

@@ -1,3 +1,5 @@
+import { editDistance } from "../util/edit-distance.js";
+
 /** A field path as segments: property names and array indexes. */
 export type FieldPath = readonly (string | number)[];
 
@@ -45,17 +47,4 @@ export function nearest(word: string, candidates: readonly string[]): string | u
   }
   const allowed = Math.max(1, Math.floor(word.length / 3));
   return bestDistance <= allowed ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
 }

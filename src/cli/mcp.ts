@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { createServer } from "node:net";
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { defaultLockDir, startManager } from "../controller/manager.js";
 import { AlreadyRunningError, readDirLock, type LockHolder } from "../controller/lock.js";
 import {
@@ -17,6 +17,7 @@ import { proxyStdio, serveStdio, type StdioStreams } from "../mcp/stdio.js";
 import { DockerUnavailableError } from "../runtime/errors.js";
 import { createLogger, type Logger } from "../util/logger.js";
 import { CliError, type CliIo } from "./io.js";
+import { logOptions, withOperatorToken } from "./operator-flags.js";
 import { projectServiceOf, serveManager } from "./serve.js";
 import { berthVersion } from "./version.js";
 
@@ -43,6 +44,7 @@ interface McpFlags {
  * `berth get` finds it). Logs go to stderr; stdout carries MCP frames only.
  */
 export function mcpCommand(result: { code: number }, env: RunEnv, stdio: StdioStreams, io: CliIo): Command {
+  const [logLevel, logFormat] = logOptions("warn", "log level (stderr)");
   return new Command("mcp")
     .summary("serve the MCP tools over stdio (for coding agents)")
     .description(
@@ -62,22 +64,14 @@ export function mcpCommand(result: { code: number }, env: RunEnv, stdio: StdioSt
     .option("--docker <url>", "Docker endpoint (env DOCKER_HOST)")
     .option("--redis <url>", "Redis for the shared port registry (env BERTH_REDIS_URL); optional")
     .option("--nats <url>", "publish logs, metrics and events to NATS")
-    .addOption(
-      new Option("--log-level <level>", "log level (stderr)")
-        .choices(["debug", "info", "warn", "error"])
-        .default("warn"),
-    )
-    .addOption(
-      new Option("--log-format <format>", "log format").choices(["logfmt", "json"]).default("logfmt"),
-    )
+    .addOption(logLevel)
+    .addOption(logFormat)
     .addHelpText(
       "after",
       '\nMCP client configuration (stdio):\n  {"command": "berth", "args": ["mcp", "--dir", "/path/to/projects"]}',
     )
     .action(async (flags: McpFlags, cmd: Command) => {
-      // the program's global --token (for the client commands) takes the flag before this command sees it
-      const token = flags.token ?? (cmd.optsWithGlobals() as { token?: string }).token;
-      result.code = await serve({ ...flags, ...(token !== undefined ? { token } : {}) }, env, stdio, io);
+      result.code = await serve(withOperatorToken(flags, cmd), env, stdio, io);
     });
 }
 

@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { startManager } from "../controller/manager.js";
 import { OptionError, parseRunOptions, type RunEnv, type RunFlags } from "../controller/options.js";
 import { AlreadyRunningError } from "../controller/lock.js";
@@ -7,10 +7,12 @@ import { SubnetPoolError } from "../reconcilers/subnets.js";
 import { DockerUnavailableError } from "../runtime/errors.js";
 import { createLogger } from "../util/logger.js";
 import { CliError, type CliIo } from "./io.js";
+import { logOptions, withOperatorToken } from "./operator-flags.js";
 import { serveManager } from "./serve.js";
 
 /** The `berth run` command: the operator in the foreground until SIGINT or SIGTERM. */
 export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Command {
+  const [logLevel, logFormat] = logOptions("info");
   return new Command("run")
     .summary("run the operator on a directory of Project specs, or on Project custom resources")
     .description(
@@ -79,22 +81,14 @@ export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Co
       "--redis <url>",
       "Redis for the shared port registry and status snapshots, e.g. redis://127.0.0.1:6379 (env BERTH_REDIS_URL); optional",
     )
-    .addOption(
-      new Option("--log-level <level>", "log level")
-        .choices(["debug", "info", "warn", "error"])
-        .default("info"),
-    )
-    .addOption(
-      new Option("--log-format <format>", "log format").choices(["logfmt", "json"]).default("logfmt"),
-    )
+    .addOption(logLevel)
+    .addOption(logFormat)
     .addHelpText(
       "after",
       "\nExamples:\n  berth run --dir examples\n  berth run --dir ~/projects --http 127.0.0.1:7500 --port-range 21000-21999\n  berth run --kube --namespace team-a --host-id debug-1",
     )
     .action(async (flags: RunFlags, cmd: Command) => {
-      // the program's global --token (for the client commands) takes the flag before this command sees it
-      const token = flags.token ?? (cmd.optsWithGlobals() as { token?: string }).token;
-      result.code = await run({ ...flags, ...(token !== undefined ? { token } : {}) }, io, env);
+      result.code = await run(withOperatorToken(flags, cmd), io, env);
     });
 }
 

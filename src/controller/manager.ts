@@ -252,7 +252,7 @@ async function assemble(
   // before both are synced; a project missing from a half-loaded desired state would be torn down.
   const reconcile: Reconcile = async (key, sig) => {
     await observer.waitSynced(sig);
-    await untilAborted(backend.synced(), sig);
+    if (!backend.ready()) await untilAborted(backend.synced(), sig);
     return reconciler.reconcile(key, sig);
   };
   const controllerMetrics = registerControllerMetrics(registry).forController(CONTROLLER);

@@ -1,8 +1,7 @@
 /** Parsing of the log query parameters (`tail`, `since`, `until`, `grep`, `stream`, `container`). Pure. */
 import { compileGrep, GrepSyntaxError, type LogQuery } from "../streams/query.js";
-import { normalizeTimestamp, timestampOfMs } from "../streams/log-line.js";
+import { timestampOfQuery } from "../streams/log-line.js";
 import { HttpError } from "./errors.js";
-import { parseDuration } from "../util/duration.js";
 
 /** Largest `tail` accepted (the largest ring). */
 export const MAX_TAIL = 1_000_000;
@@ -50,12 +49,8 @@ export function parseLogQuery(q: URLSearchParams, nowMs: number): LogQuery {
 }
 
 function parseTime(text: string, nowMs: number, param: string): string {
-  const ms = parseDuration(text);
-  if (ms !== undefined) return timestampOfMs(nowMs - ms);
-  const exact = normalizeTimestamp(text);
-  if (exact !== undefined) return exact;
-  const parsed = Date.parse(text);
-  if (!Number.isNaN(parsed) && /^\d{4}-\d\d-\d\d/.test(text)) return timestampOfMs(parsed);
+  const ts = timestampOfQuery(text, nowMs);
+  if (ts !== undefined) return ts;
   throw bad(param, "a duration back from now (30s, 5m, 2h) or an RFC 3339 time");
 }
 

@@ -2,6 +2,7 @@
  * The log line as Berth keeps, queries and publishes it, and the timestamp helpers that make
  * Docker's RFC 3339 timestamps comparable as plain strings.
  */
+import { parseDuration } from "../util/duration.js";
 
 /** Which output of the container a line came from. */
 export type LogStreamName = "stdout" | "stderr";
@@ -27,6 +28,20 @@ export function normalizeTimestamp(text: string): string | undefined {
   const m = FRACTION.exec(text);
   if (!m) return undefined;
   return `${m[1]}.${(m[2] ?? "").padEnd(9, "0")}Z`;
+}
+
+/**
+ * The normalised timestamp a query's `since` or `until` names: a duration back from `nowMs`
+ * ("30s", "5m"), or an RFC 3339 time; undefined for anything else. Pure.
+ */
+export function timestampOfQuery(text: string, nowMs: number): string | undefined {
+  const ms = parseDuration(text);
+  if (ms !== undefined) return timestampOfMs(nowMs - ms);
+  const exact = normalizeTimestamp(text);
+  if (exact !== undefined) return exact;
+  const parsed = Date.parse(text);
+  if (!Number.isNaN(parsed) && /^\d{4}-\d\d-\d\d/.test(text)) return timestampOfMs(parsed);
+  return undefined;
 }
 
 /** A normalised timestamp for a time in milliseconds since the epoch. Pure. */

@@ -2,8 +2,7 @@
 import { z } from "zod";
 import { ProjectNotFoundError } from "../../controller/service-errors.js";
 import { compileGrep, GrepSyntaxError, type LogQuery } from "../../streams/query.js";
-import { normalizeTimestamp, timestampOfMs } from "../../streams/log-line.js";
-import { parseDuration } from "../../util/duration.js";
+import { timestampOfQuery } from "../../streams/log-line.js";
 import { BadRequestError } from "../../controller/service-errors.js";
 import { afterCursor, decodeCursor, renderLogPage } from "../log-page.js";
 import { defineTool, type ToolContext } from "../tool.js";
@@ -21,12 +20,8 @@ function checkProject(ctx: ToolContext, namespace: string, name: string): void {
 }
 
 function parseSince(text: string, now: number): string {
-  const ms = parseDuration(text);
-  if (ms !== undefined) return timestampOfMs(now - ms);
-  const exact = normalizeTimestamp(text);
-  if (exact !== undefined) return exact;
-  const parsed = Date.parse(text);
-  if (!Number.isNaN(parsed) && /^\d{4}-\d\d-\d\d/.test(text)) return timestampOfMs(parsed);
+  const ts = timestampOfQuery(text, now);
+  if (ts !== undefined) return ts;
   throw new BadRequestError(
     `since ${JSON.stringify(text)} is neither a duration nor a time`,
     'use a duration back from now ("30s", "5m", "2h") or an RFC 3339 time',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { closestKeys, editDistance } from "../../../src/mcp/suggest.js";
+import { closestKeys } from "../../../src/mcp/suggest.js";
+import { editDistance } from "../../../src/util/edit-distance.js";
 
 describe("closest project names", () => {
   const keys = ["default/shop-api", "default/shop-web", "team/shop-api", "default/billing", "default/db"];

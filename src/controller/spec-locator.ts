@@ -1,5 +1,4 @@
-import { readFileSync, realpathSync } from "node:fs";
-import { lstat, realpath } from "node:fs/promises";
+import { lstat, readFile, realpath } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { collectSpecFiles } from "../api/load.js";
 import type { DesiredReader } from "./desired.js";
@@ -82,7 +81,7 @@ export class SpecLocator {
   async confine(path: string): Promise<string> {
     const dir = await this.root();
     const abs = resolve(dir, path);
-    const real = realOrParent(abs);
+    const real = await realpath(abs).catch(async () => join(await realpath(dirname(abs)), basename(abs)));
     const rel = relative(dir, real);
     if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) throw new PathEscapeError(path, dir);
     return real;
@@ -129,25 +128,13 @@ export class SpecLocator {
   }
 }
 
-/**
- * A file's text, or undefined when it does not exist. Read synchronously: a spec file is small,
- * and an asynchronous read would wait in libuv's thread pool behind concurrent writers' fsyncs.
- */
+/** A file's text, or undefined when it does not exist. */
 export async function readText(path: string): Promise<string | undefined> {
   try {
-    return readFileSync(path, "utf8");
+    return await readFile(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
-  }
-}
-
-/** The real path of `path`, or of its directory joined with its name when it does not exist yet. */
-function realOrParent(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return join(realpathSync(dirname(path)), basename(path));
   }
 }
 

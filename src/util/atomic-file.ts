@@ -4,16 +4,8 @@
  * which the file source ignores (hidden, and not *.yaml).
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, fsync, linkSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { link, open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { promisify } from "node:util";
-
-/**
- * Only the fsyncs go to libuv's thread pool; the other steps are synchronous. They take
- * microseconds on a local file system, while in the pool each would wait behind every fsync queued
- * by concurrent writers (four threads), which made a write of a small file cost many fsyncs' time.
- */
-const fsyncAsync = promisify(fsync);
 
 /**
  * Writes `text` to `path` atomically: a temporary file in the same directory is written and
@@ -31,28 +23,30 @@ export async function writeTextAtomic(
 ): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  const mode = options.mode ?? (options.exclusive ? 0o644 : modeOf(path));
+  const mode =
+    options.mode ??
+    (options.exclusive
+      ? 0o644
+      : await stat(path).then(
+          (s) => s.mode & 0o777,
+          () => 0o644,
+        ));
   try {
-    const fd = openSync(tmp, "wx", mode);
+    const handle = await open(tmp, "wx", mode);
     try {
-      const bytes = Buffer.from(text, "utf8");
-      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
-      await fsyncAsync(fd);
+      await handle.writeFile(text, "utf8");
+      await handle.sync();
     } finally {
-      closeSync(fd);
+      await handle.close();
     }
     if (options.exclusive) {
-      linkSync(tmp, path);
-      unlinkSync(tmp);
+      await link(tmp, path);
+      await unlink(tmp);
     } else {
-      renameSync(tmp, path);
+      await rename(tmp, path);
     }
   } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created, or already renamed
-    }
+    await unlink(tmp).catch(() => undefined);
     throw err;
   }
   await (options.dirSync ? options.dirSync.sync(dir) : syncDir(dir));
@@ -60,11 +54,9 @@ export async function writeTextAtomic(
 
 /** Removes `path` and fsyncs its directory (best effort). A missing file is not an error. */
 export async function removeFile(path: string, options: { dirSync?: DirSync } = {}): Promise<void> {
-  try {
-    unlinkSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-  }
+  await unlink(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "ENOENT") throw err;
+  });
   const dir = dirname(path);
   await (options.dirSync ? options.dirSync.sync(dir) : syncDir(dir));
 }
@@ -100,22 +92,13 @@ export class DirSync {
 /** fsync a directory so that a rename in it is durable; some file systems refuse, which is fine. */
 async function syncDir(dir: string): Promise<void> {
   try {
-    const fd = openSync(dir, "r");
+    const handle = await open(dir, "r");
     try {
-      await fsyncAsync(fd);
+      await handle.sync();
     } finally {
-      closeSync(fd);
+      await handle.close();
     }
   } catch {
     // Directory fsync is not supported everywhere.
-  }
-}
-
-/** The permission bits of an existing file, 0644 for a new one. */
-function modeOf(path: string): number {
-  try {
-    return statSync(path).mode & 0o777;
-  } catch {
-    return 0o644;
   }
 }

@@ -73,6 +73,7 @@ async function benchQuery(): Promise<void> {
     service: {} as never,
     logger: nopLogger,
     ready: () => true,
+    auth: "none",
     routes: [
       (r) => registerLogRoutes(r, { known: () => true, query: (_k, q) => queryRings([ring], q), bus }),
     ],

@@ -10,7 +10,8 @@ export type SpecErrorCode =
   | "UnknownField"
   | "Rule"
   | "Duplicate"
-  | "Unreadable";
+  | "Unreadable"
+  | "NotRegularFile";
 
 /** One problem in a spec, located by file, line and column (1-based) and field path. */
 export interface SpecError {

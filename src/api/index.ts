@@ -27,5 +27,7 @@ export { MAX_ALIASES, MAX_SPEC_BYTES, parseProjects } from "./parse.js";
 export type { ParsedProject, ParseResult } from "./parse.js";
 export { collectSpecFiles, isSpecFile, loadSpecFiles, projectKey, splitDuplicates } from "./load.js";
 export type { LoadResult } from "./load.js";
+export { readSpecFile, readSpecText, SPEC_READ_TIMEOUT_MS } from "./spec-file.js";
+export type { SpecReadFailure, SpecReadOptions } from "./spec-file.js";
 export { canonicalJson, hashOf, specHash } from "./hash.js";
 export { parseCpu, parseMemory } from "./quantity.js";

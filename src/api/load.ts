@@ -1,8 +1,10 @@
-import { readFileSync, statSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { SpecError } from "./errors.js";
-import { MAX_SPEC_BYTES, parseProjects, type ParsedProject } from "./parse.js";
+import { parseProjects, type ParsedProject } from "./parse.js";
+import { readSpecText } from "./spec-file.js";
+
+export { readSpecText } from "./spec-file.js";
 
 const SPEC_FILE = /\.ya?ml$/i;
 const SKIPPED_DIRS = new Set(["node_modules", ".git"]);
@@ -15,6 +17,9 @@ export function isSpecFile(name: string): boolean {
 /**
  * Expands files and directories into the spec files they hold (recursively, sorted, skipping
  * hidden directories and node_modules). A path that does not exist is reported, not thrown.
+ * A path given here is followed if it is a link; inside a directory only regular files and real
+ * directories are taken: symbolic links (to files or directories), FIFOs, devices and sockets
+ * are skipped, so nothing outside the directory is listed.
  */
 export async function collectSpecFiles(
   paths: readonly string[],
@@ -37,6 +42,7 @@ async function walk(dir: string): Promise<string[]> {
   for (const e of entries) {
     if (e.name.startsWith(".") || SKIPPED_DIRS.has(e.name)) continue;
     const path = join(dir, e.name);
+    // Dirent types are the entry's own (lstat): a link is neither a directory nor a file.
     if (e.isDirectory()) out.push(...(await walk(path)));
     else if (e.isFile() && isSpecFile(e.name)) out.push(path);
   }
@@ -51,9 +57,10 @@ export interface LoadResult {
 }
 
 /**
- * Reads, parses and validates spec files. A project defined twice (same namespace and name) is
- * kept where it is first defined and reported where it is defined again. `display` turns a path
- * into the name errors show (relative to the working directory by default).
+ * Reads (see {@link readSpecText}: regular files only, at most 1 MiB, never a blocking open),
+ * parses and validates spec files, synchronously. A project defined twice (same namespace and
+ * name) is kept where it is first defined and reported where it is defined again. `display`
+ * turns a path into the name errors show (relative to the working directory by default).
  */
 export function loadSpecFiles(
   files: readonly string[],
@@ -82,26 +89,6 @@ export function loadSpecFiles(
   result.projects = unique;
   result.errors.push(...duplicates);
   return result;
-}
-
-/**
- * Reads one spec file. Synchronous on purpose: spec files are small and local, and a thousand
- * synchronous reads take a tenth of the time of the same reads through the thread pool.
- */
-export function readSpecText(path: string): string | { code: "TooLarge" | "Unreadable"; message: string } {
-  try {
-    const info = statSync(path);
-    if (info.size > MAX_SPEC_BYTES) {
-      const size = (info.size / MAX_SPEC_BYTES).toFixed(1);
-      return {
-        code: "TooLarge",
-        message: `the file is ${size} MiB; a spec file may be at most 1 MiB, split it into several files`,
-      };
-    }
-    return readFileSync(path, "utf8");
-  } catch (err) {
-    return { code: "Unreadable", message: `cannot read the file: ${(err as Error).message}` };
-  }
 }
 
 /** Key of a project: `namespace/name`. */

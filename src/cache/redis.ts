@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "../util/logger.js";
 import type { CacheMetrics } from "./metrics.js";
+import { BerthError } from "../util/errors.js";
 
 /** Every key Berth writes to Redis starts with this prefix. */
 export const KEY_PREFIX = "berth:";
@@ -29,7 +30,7 @@ export interface RedisBackendOptions {
 export type BackendListener = (up: boolean) => void;
 
 /** A Redis URL Berth cannot use; the message names the flag and the expected form. */
-export class RedisUrlError extends Error {
+export class RedisUrlError extends BerthError {
   override readonly name = "RedisUrlError";
 }
 

@@ -6,6 +6,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { writeTextAtomic } from "../util/atomic-file.js";
 import { dirname, isAbsolute, join } from "node:path";
+import { BerthError } from "../util/errors.js";
 
 /** The environment variables `defaultStateDir` looks at; pass `process.env` from the entry point. */
 export interface StateDirEnv {
@@ -26,7 +27,7 @@ export function defaultStateDir(env: StateDirEnv): string {
 }
 
 /** A state file exists but cannot be read or does not hold valid JSON. `path` names the file. */
-export class StateFileError extends Error {
+export class StateFileError extends BerthError {
   override readonly name = "StateFileError";
   constructor(
     readonly path: string,

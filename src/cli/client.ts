@@ -11,6 +11,7 @@ import {
   type ProjectList,
   type WaitLine,
 } from "../http/wire.js";
+import { missingTokenHint, type FoundToken } from "./credentials.js";
 import { CliError } from "./io.js";
 
 /** Where the CLI finds the daemon unless `--server` or BERTH_SERVER says otherwise. */
@@ -20,8 +21,8 @@ export const DEFAULT_SERVER = "http://127.0.0.1:7420";
 export interface DaemonClientOptions {
   /** Base URL of the daemon, e.g. http://127.0.0.1:7420. */
   server: string;
-  /** Bearer token, for a daemon that listens beyond loopback. */
-  token?: string;
+  /** The bearer token, or where to find it (looked up once, on the first request). */
+  token?: string | (() => Promise<FoundToken>);
   /** Timeout of a request that does not wait for convergence; default 30 s. */
   requestTimeoutMs?: number;
 }
@@ -45,10 +46,11 @@ export class DaemonError extends CliError {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly hint?: string,
+    hint?: string,
     readonly specErrors: readonly SpecError[] = [],
   ) {
-    super(message);
+    // the message already carries the hint line
+    super(message, 1, hint);
   }
 }
 
@@ -59,6 +61,7 @@ export class DaemonError extends CliError {
  */
 export class DaemonClient {
   private readonly base: string;
+  private found: Promise<FoundToken> | undefined;
 
   constructor(private readonly options: DaemonClientOptions) {
     let url: URL;
@@ -92,6 +95,11 @@ export class DaemonClient {
   /** `GET /api/v1/errors`. */
   async errors(): Promise<SpecError[]> {
     return (await this.json<ErrorList>("GET", `${API_PREFIX}/errors`)).errors;
+  }
+
+  /** `POST /api/v1/login-links`: a new one-time dashboard login URL. */
+  loginLink(): Promise<{ url: string; expiresInSeconds: number }> {
+    return this.json("POST", `${API_PREFIX}/login-links`);
   }
 
   /** `GET /api/v1/info`. */
@@ -168,7 +176,8 @@ export class DaemonClient {
     init: { body?: string | undefined; headers?: Record<string, string>; timeoutMs?: number | undefined },
   ): Promise<Response> {
     const headers: Record<string, string> = { accept: "application/json", ...init.headers };
-    if (this.options.token) headers["authorization"] = `Bearer ${this.options.token}`;
+    const credential = await this.credential();
+    if (credential.token) headers["authorization"] = `Bearer ${credential.token}`;
     const timeoutMs = init.timeoutMs ?? this.options.requestTimeoutMs ?? 30_000;
     let res: Response;
     try {
@@ -181,8 +190,23 @@ export class DaemonClient {
     } catch (err) {
       throw this.unreachable(err);
     }
-    if (!res.ok) throw await errorFrom(res);
+    if (!res.ok) {
+      const err = await errorFrom(res);
+      if (res.status === 401 && "tried" in credential) {
+        const hint = missingTokenHint(credential.tried);
+        throw new DaemonError(401, err.code, `${err.message.split("\n")[0] ?? ""}\nhint: ${hint}`, hint);
+      }
+      throw err;
+    }
     return res;
+  }
+
+  private credential(): Promise<FoundToken> {
+    const { token } = this.options;
+    if (token === undefined) return Promise.resolve({ tried: [] });
+    if (typeof token === "string") return Promise.resolve({ token, from: "--token" });
+    this.found ??= token();
+    return this.found;
   }
 
   private unreachable(err: unknown): CliError {

@@ -1,6 +1,7 @@
 import { Option, type Command } from "commander";
 import { runApply, type ApplyCommandOptions } from "./apply.js";
 import { DaemonClient } from "./client.js";
+import { findToken, type CredentialSources } from "./credentials.js";
 import { runDescribe } from "./describe.js";
 import { runGet, type GetOptions } from "./get.js";
 import type { CliIo } from "./io.js";
@@ -13,6 +14,9 @@ export interface DaemonCommandSettings {
   server: string;
   /** Default of `--token` (BERTH_TOKEN). */
   token?: string;
+  /** Where tokens are looked for when neither is given (see credentials.ts). */
+  lockDir: string;
+  env: CredentialSources["env"];
   now: () => Date;
 }
 
@@ -36,11 +40,18 @@ export function registerDaemonCommands(
     .addOption(
       new Option("--server <url>", "URL of the Berth daemon (env BERTH_SERVER)").default(settings.server),
     )
-    .addOption(new Option("--token <token>", "bearer token for a daemon beyond loopback (env BERTH_TOKEN)"));
+    .addOption(
+      new Option(
+        "--token <token>",
+        "the daemon's API token (env BERTH_TOKEN; default: read from the daemon's state directory)",
+      ),
+    );
   const client = (cmd: Command) => {
     const g = cmd.optsWithGlobals<GlobalOptions>();
-    const token = g.token ?? settings.token;
-    return new DaemonClient({ server: g.server, ...(token ? { token } : {}) });
+    const explicit = g.token ?? settings.token;
+    const token = () =>
+      findToken({ explicit, server: g.server, lockDir: settings.lockDir, env: settings.env });
+    return new DaemonClient({ server: g.server, token });
   };
   const tty = io.errIsTTY === true;
   const ns = () => new Option("-n, --namespace <namespace>", "namespace of the project (default: default)");
@@ -112,6 +123,20 @@ export function registerDaemonCommands(
     )
     .action(async (name: string, opts: LogsCommandOptions, cmd: Command) => {
       result.code = await runLogs(client(cmd), name, opts, io);
+    });
+
+  program
+    .command("dashboard")
+    .summary("print a one-time URL that logs a browser in to the dashboard")
+    .description(
+      "Ask the daemon for a new dashboard login link. Opening it in a browser logs that browser in\n" +
+        "once (a session cookie, HttpOnly and SameSite=Strict) and then drops the code from the address.",
+    )
+    .action(async (_opts: unknown, cmd: Command) => {
+      const link = await client(cmd).loginLink();
+      io.out(`${link.url}\n`);
+      io.err(`berth: the link works once, within ${Math.round(link.expiresInSeconds / 3600)} h\n`);
+      result.code = 0;
     });
 
   const writes: Array<[WriteCommand, string]> = [

@@ -40,10 +40,15 @@ export async function runGet(
     return 0;
   }
   const namespace = opts.allNamespaces ? undefined : (opts.namespace ?? "default");
-  const views = await client.list({
-    ...(namespace ? { namespace } : {}),
-    ...(opts.selector ? { labelSelector: opts.selector } : {}),
-  });
+  const [views, info] = await Promise.all([
+    client.list({
+      ...(namespace ? { namespace } : {}),
+      ...(opts.selector ? { labelSelector: opts.selector } : {}),
+    }),
+    client.info().catch(() => undefined), // only for the warnings below
+  ]);
+  // Parts of the spec directory that are not watched (a tree too large, an unreadable directory).
+  for (const c of info?.conditions ?? []) io.err(`warning: ${c.reason}: ${c.message}\n`);
   if (views.length === 0 && (opts.output === undefined || opts.output === "wide")) {
     io.err(namespace ? `No projects found in namespace ${namespace}.\n` : "No projects found.\n");
     return 0;

@@ -1,4 +1,5 @@
 /** Where a command writes; the real process streams in production, buffers in tests. */
+import { BerthError } from "../util/errors.js";
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
@@ -16,12 +17,13 @@ export const processIo: CliIo = {
 };
 
 /** Error the CLI reports as `berth: <message>` with the given exit code, without a stack. */
-export class CliError extends Error {
+export class CliError extends BerthError {
   override readonly name = "CliError";
   constructor(
     message: string,
     readonly exitCode = 1,
+    hint?: string,
   ) {
-    super(message);
+    super(message, { hint });
   }
 }

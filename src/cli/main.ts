@@ -1,7 +1,9 @@
 import { Command, CommanderError, Option } from "commander";
 import { API_VERSION } from "../api/index.js";
+import { defaultLockDir } from "../controller/manager.js";
 import { DEFAULT_SERVER } from "./client.js";
 import { registerDaemonCommands } from "./daemon-commands.js";
+import { BerthError } from "../util/errors.js";
 import { CliError, processIo, type CliIo } from "./io.js";
 import { mcpCommand } from "./mcp.js";
 import { runCommand } from "./run.js";
@@ -29,6 +31,8 @@ export interface ProgramSettings {
   now?: () => Date;
   /** Environment `berth run` reads its defaults from. */
   env?: CliEnv;
+  /** This user's lock directory, where running operators are found; default defaultLockDir(). */
+  lockDir?: string;
 }
 
 /** Builds the `berth` program. Each action stores its exit code in `result.code`. */
@@ -60,6 +64,8 @@ export function buildProgram(io: CliIo, result: { code: number }, settings: Prog
   registerDaemonCommands(program, io, result, {
     server: settings.server ?? DEFAULT_SERVER,
     ...(settings.token ? { token: settings.token } : {}),
+    lockDir: settings.lockDir ?? defaultLockDir(),
+    env: settings.env ?? {},
     now: settings.now ?? (() => new Date()),
   });
 
@@ -99,11 +105,25 @@ export async function main(
     return result.code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof CliError) {
-      io.err(`berth: ${err.message}\n`);
-      return err.exitCode;
-    }
-    io.err(`berth: ${(err as Error).stack ?? String(err)}\n`);
-    return 1;
+    io.err(describeFailure(err, wantsStacks(argv)));
+    return err instanceof CliError ? err.exitCode : 1;
   }
+}
+
+/**
+ * How a failed command reads on stderr. An error Berth knows (BerthError) is its message and
+ * hint, with the stack only when `stacks`; anything else is unexpected and shows its stack. Pure.
+ */
+export function describeFailure(err: unknown, stacks: boolean): string {
+  if (err instanceof BerthError) {
+    const hint = err.hint && !err.message.includes(err.hint) ? `hint: ${err.hint}\n` : "";
+    const stack = stacks && err.stack ? `${err.stack}\n` : "";
+    return `berth: ${err.message}\n${hint}${stack}`;
+  }
+  return `berth: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`;
+}
+
+/** Whether the command line asks for debug logs (`--log-level debug`), which show stacks. Pure. */
+function wantsStacks(argv: readonly string[]): boolean {
+  return argv.some((a, i) => a === "--log-level=debug" || (a === "--log-level" && argv[i + 1] === "debug"));
 }

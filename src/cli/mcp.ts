@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { createServer } from "node:net";
 import { Command } from "commander";
+import { readToken } from "../cache/token-file.js";
 import { defaultLockDir, startManager } from "../controller/manager.js";
 import { AlreadyRunningError, readDirLock, type LockHolder } from "../controller/lock.js";
 import {
@@ -136,7 +137,17 @@ async function proxy(
     pid: holder.pid,
     url: url.href,
   });
-  await proxyStdio(url, options.token, stdio, logger, signal);
+  let token = options.token;
+  if (token === undefined && !options.noAuth) {
+    const found = await readToken(holder.stateDir ?? options.stateDir);
+    if ("token" in found) token = found.token;
+    else
+      logger.warn("no API token of the daemon found; its /mcp will answer 401", {
+        file: found.path,
+        reason: found.reason,
+      });
+  }
+  await proxyStdio(url, token, stdio, logger, signal);
   return 0;
 }
 

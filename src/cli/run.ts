@@ -1,10 +1,9 @@
 import { Command } from "commander";
 import { startManager } from "../controller/manager.js";
 import { OptionError, parseRunOptions, type RunEnv, type RunFlags } from "../controller/options.js";
-import { AlreadyRunningError } from "../controller/lock.js";
 import { PortRangeError } from "../reconcilers/ports.js";
 import { SubnetPoolError } from "../reconcilers/subnets.js";
-import { DockerUnavailableError } from "../runtime/errors.js";
+import { BerthError } from "../util/errors.js";
 import { createLogger } from "../util/logger.js";
 import { CliError, type CliIo } from "./io.js";
 import { logOptions, withOperatorToken } from "./operator-flags.js";
@@ -43,7 +42,25 @@ export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Co
       "2m",
     )
     .option("--http <host:port>", "HTTP listen address", "127.0.0.1:7420")
-    .option("--token <token>", "bearer token required by the HTTP API (env BERTH_TOKEN); needed off loopback")
+    .option(
+      "--token <token>",
+      "the HTTP API's bearer token (env BERTH_TOKEN; default: the state directory's token file, made on first start)",
+    )
+    .option(
+      "--no-auth",
+      "serve the HTTP API without a token (loopback only; any local user can then drive Berth)",
+    )
+    .option(
+      "--allowed-host <name>",
+      "also answer to this Host name, e.g. berth.internal, or .example.com for its subdomains (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--shutdown-grace <duration>",
+      "after SIGINT/SIGTERM, exit by this time even if work remains",
+      "10s",
+    )
     .option(
       "--state-dir <dir>",
       "port registry, last status and locks (env BERTH_STATE_DIR; default $XDG_STATE_HOME/berth)",
@@ -107,9 +124,17 @@ async function run(flags: RunFlags, io: CliIo, env: RunEnv): Promise<number> {
   const logger = createLogger({ level: options.logLevel, format: options.logFormat });
   const stop = new AbortController();
   const onSignal = (name: string) => () => {
-    if (stop.signal.aborted) return;
+    if (stop.signal.aborted) {
+      io.err(`berth: ${name} again; exiting now\n`);
+      process.exit(130);
+    }
     logger.info("stopping; containers keep running", { signal: name });
     stop.abort();
+    // Nothing may keep the process past its grace; the timer does not hold it open either.
+    setTimeout(() => {
+      io.err(`berth: did not stop within --shutdown-grace ${options.shutdownGraceMs / 1000}s; exiting\n`);
+      process.exit(1);
+    }, options.shutdownGraceMs).unref();
   };
   const onInt = onSignal("SIGINT");
   const onTerm = onSignal("SIGTERM");
@@ -118,21 +143,29 @@ async function run(flags: RunFlags, io: CliIo, env: RunEnv): Promise<number> {
   try {
     const backend = options.kube ? (await import("../kube/backend.js")).kubeBackend() : undefined;
     const manager = await startManager(options, logger, stop.signal, backend).catch((err: unknown) => {
-      if (err instanceof Error && err.name === "KubeConfigError") throw new CliError(err.message, 2);
-      if (err instanceof AlreadyRunningError) throw new CliError(err.message);
-      if (err instanceof SubnetPoolError || err instanceof PortRangeError) throw new CliError(err.message, 2);
-      if (err instanceof DockerUnavailableError) {
-        throw new CliError(
-          `${err.message}\nstart Docker (e.g. bash scripts/test-env.sh up) or point --docker / DOCKER_HOST at it`,
-        );
-      }
+      // Configuration the flags got wrong exits 2, like a bad flag.
+      // (KubeConfigError by name: the Kubernetes client loads only in kube mode)
+      const config = err instanceof BerthError && err.name === "KubeConfigError";
+      if (config || err instanceof SubnetPoolError || err instanceof PortRangeError)
+        throw new CliError(err.message, 2, err.hint);
       throw err;
     });
-    const server = await serveManager(manager, logger);
+    const server = await serveManager(manager, logger).catch(async (err: unknown) => {
+      stop.abort(); // no HTTP server, no daemon: stop reconciling before reporting why
+      await manager.done;
+      throw err;
+    });
     const watching = options.kube
       ? `Project resources in ${options.kube.namespace ?? "all namespaces"}`
       : options.dir;
     io.err(`berth: watching ${watching}, serving ${server.address.url}\n`);
+    // On the terminal only, never in the log: the link logs a browser in once.
+    const login = server.loginUrl();
+    if (login)
+      io.err(
+        `berth: dashboard: ${login}\n  (this link logs a browser in once; berth dashboard makes another)\n`,
+      );
+    else io.err(`berth: dashboard: ${server.address.url}/ (no authentication: --no-auth)\n`);
     await manager.done;
     await server.close();
     return 0;

@@ -1,4 +1,6 @@
+import { ensureToken } from "../cache/token-file.js";
 import type { Manager } from "../controller/manager.js";
+import type { RunOptions } from "../controller/options.js";
 import { ProjectService } from "../controller/service.js";
 import { toProjectView } from "../controller/service-view.js";
 import { isDashboardPath, registerDashboardRoutes } from "../http/dashboard.js";
@@ -6,9 +8,10 @@ import { registerLogRoutes } from "../http/log-routes.js";
 import { registerMetricsRoutes } from "../http/metrics-routes.js";
 import { registerSseRoutes } from "../http/sse.js";
 import { createLogSocketHandler } from "../http/ws-logs.js";
+import { RequestGuard } from "../http/guard.js";
 import { startHttpServer } from "../http/server.js";
 import { backendOf } from "../mcp/backend.js";
-import { McpHttpEndpoint } from "../mcp/http.js";
+import { MCP_PATH, McpHttpEndpoint } from "../mcp/http.js";
 import { mcpMetrics } from "../mcp/metrics.js";
 import type { Logger } from "../util/logger.js";
 import { berthVersion } from "./version.js";
@@ -21,6 +24,7 @@ export function projectServiceOf(manager: Manager): ProjectService {
     status: manager.statusReader,
     writer: manager.writer,
     ready: manager.ready,
+    problems: () => manager.watchProblems(),
     info: {
       dir: options.dir,
       version: berthVersion(),
@@ -30,13 +34,43 @@ export function projectServiceOf(manager: Manager): ProjectService {
   });
 }
 
+/**
+ * Who may use the HTTP API: the explicit `--token` / BERTH_TOKEN, else the state directory's
+ * token (created on first start, mode 0600), or no one checks with `--no-auth` (a warning).
+ */
+export async function operatorAuth(options: RunOptions, logger: Logger): Promise<{ token: string } | "none"> {
+  if (options.noAuth) {
+    logger.warn(
+      "authentication is off (--no-auth): every local user and every process on this host can drive Berth and Docker through it",
+      { http: `${options.httpHost}:${options.httpPort}` },
+    );
+    return "none";
+  }
+  if (options.token !== undefined) return { token: options.token };
+  const found = await ensureToken(options.stateDir);
+  if (found.created) logger.info("created the API token", { file: found.path });
+  if (found.repaired)
+    logger.warn("the API token file was readable by others", { file: found.path, fix: found.repaired });
+  return { token: found.token };
+}
+
+/** A running HTTP server of a manager. */
+export interface ServedManager {
+  address: { host: string; port: number; url: string };
+  /** A new one-time dashboard login URL; undefined without authentication. */
+  loginUrl(): string | undefined;
+  close(): Promise<void>;
+}
+
 /** Serves a running manager over HTTP: the REST API, /mcp, /metrics, /healthz and /readyz. */
 export async function serveManager(
   manager: Manager,
   logger: Logger,
   service: ProjectService = projectServiceOf(manager),
-): Promise<{ address: { host: string; port: number; url: string }; close(): Promise<void> }> {
+): Promise<ServedManager> {
   const { options } = manager;
+  const auth = await operatorAuth(options, logger);
+  const hosts = new RequestGuard({ bindHost: options.httpHost, allowedHosts: options.allowedHosts });
   const mcp = new McpHttpEndpoint(
     {
       backend: backendOf(manager, service),
@@ -44,7 +78,7 @@ export async function serveManager(
       logger,
       version: berthVersion(),
     },
-    { bindHost: options.httpHost },
+    { allowsHost: (name) => hosts.allowsHostName(name) },
   );
   const logApi = {
     known: (key: string) => manager.desired.get(key) !== undefined || manager.streams.logs.has(key),
@@ -81,10 +115,14 @@ export async function serveManager(
     ],
     upgrades: [createLogSocketHandler(logApi)],
     isPublicPath: isDashboardPath,
-    ...(options.token ? { token: options.token } : {}),
+    // MCP clients are programs with the token; a browser session does not reach the tools.
+    isBearerOnlyPath: (path) => path === MCP_PATH,
+    auth,
+    guard: hosts,
   });
   return {
     address: server.address,
+    loginUrl: () => server.loginUrl(),
     close: async () => {
       await mcp.close();
       await server.close();

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { BerthError } from "../util/errors.js";
 
 /** What a running operator writes into its lock, so that a second one can name it. */
 export interface LockHolder {
@@ -8,10 +9,12 @@ export interface LockHolder {
   dir: string;
   http: string;
   startedAt: string;
+  /** The holder's state directory, where its API token is (readable by its owner only). */
+  stateDir?: string;
 }
 
 /** Another `berth run` already reconciles the directory. */
-export class AlreadyRunningError extends Error {
+export class AlreadyRunningError extends BerthError {
   override readonly name = "AlreadyRunningError";
   constructor(readonly holder: LockHolder) {
     super(
@@ -34,17 +37,66 @@ function lockFile(lockDir: string, dir: string): string {
   return join(lockDir, `${createHash("sha256").update(dir).digest("hex").slice(0, 16)}.json`);
 }
 
+/** The lock directory is not this user's own; the message names it and the fix. */
+export class LockDirError extends BerthError {
+  override readonly name = "LockDirError";
+  constructor(
+    readonly path: string,
+    why: string,
+  ) {
+    super(`lock directory ${path} ${why}; remove it (another user may have made it) and start again`);
+  }
+}
+
+/**
+ * Throws LockDirError unless `lockDir` is a real directory owned by this user that no one else
+ * may write (another local user could otherwise plant locks that misdirect this user's clients).
+ */
+function checkLockDir(lockDir: string): void {
+  const info = lstatSync(lockDir);
+  if (!info.isDirectory()) throw new LockDirError(lockDir, "is not a directory");
+  const uid = process.getuid?.();
+  if (uid !== undefined && info.uid !== uid) throw new LockDirError(lockDir, `belongs to uid ${info.uid}`);
+  if ((info.mode & 0o022) !== 0) throw new LockDirError(lockDir, "is writable by other users");
+}
+
 /**
  * The live holder of directory `dir`'s lock in `lockDir`, or undefined when none (no lock, an
  * unreadable one, or one whose process is gone). Never throws; a snapshot that may be stale.
  */
 export function readDirLock(lockDir: string, dir: string): LockHolder | undefined {
   try {
+    checkLockDir(lockDir);
     const holder = JSON.parse(readFileSync(lockFile(lockDir, dir), "utf8")) as LockHolder;
     return holder.pid !== process.pid && alive(holder.pid) ? holder : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Every live holder of a lock in `lockDir` (this user's running operators). Never throws; an
+ * unreadable directory or lock is skipped.
+ */
+export function listLocks(lockDir: string): LockHolder[] {
+  let names: string[];
+  try {
+    checkLockDir(lockDir);
+    names = readdirSync(lockDir).filter((n) => n.endsWith(".json"));
+  } catch {
+    return [];
+  }
+  const out: LockHolder[] = [];
+  for (const name of names) {
+    try {
+      const holder = JSON.parse(readFileSync(join(lockDir, name), "utf8")) as LockHolder;
+      if (typeof holder.pid === "number" && typeof holder.http === "string" && alive(holder.pid))
+        out.push(holder);
+    } catch {
+      // a lock being written or removed
+    }
+  }
+  return out;
 }
 
 /**
@@ -55,6 +107,7 @@ export function readDirLock(lockDir: string, dir: string): LockHolder | undefine
 export function acquireDirLock(lockDir: string, holder: LockHolder): () => void {
   const locks = lockDir;
   mkdirSync(locks, { recursive: true, mode: 0o700 });
+  checkLockDir(locks);
   const path = lockFile(locks, holder.dir);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

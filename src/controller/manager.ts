@@ -2,6 +2,7 @@ import { setMaxListeners } from "node:events";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { schemaValidator } from "../api/validator.js";
 import { StatusStore, PHASES } from "../cache/status-store.js";
 import { instanceId } from "../cache/redis.js";
 import { openPortTiers, startStatusTiers } from "../cache/tiers.js";
@@ -23,10 +24,11 @@ import type { DesiredReader } from "./desired.js";
 import { DesiredStore } from "./desired-store.js";
 import { FileSource } from "./file-source.js";
 import { acquireDirLock } from "./lock.js";
-import { registerControllerMetrics, registerWorkQueueMetrics } from "./metrics.js";
+import { registerControllerMetrics, registerSpecWatchMetrics, registerWorkQueueMetrics } from "./metrics.js";
 import type { RunOptions } from "./options.js";
 import { FileSpecWriter, type SpecWriter } from "./spec-writer.js";
 import type { StatusReader } from "./status-types.js";
+import type { SpecWatchCondition } from "./watch-problems.js";
 import { untilAborted } from "../util/abort.js";
 
 /** A running operator: its parts, for the HTTP layer and tests, and how to stop it. */
@@ -49,6 +51,8 @@ export interface Manager {
   readonly streams: Streams;
   /** True once the spec files are loaded and the Docker cache is synced. */
   ready(): boolean;
+  /** What keeps part of the spec directory from being watched (file mode; empty in kube mode). */
+  watchProblems(): readonly SpecWatchCondition[];
   /** Resolves when the operator has stopped (after the signal aborts). */
   done: Promise<void>;
 }
@@ -75,6 +79,8 @@ export interface DesiredBackend {
   ready(): boolean;
   /** Resolves once the initial desired state is loaded. */
   synced(): Promise<void>;
+  /** What keeps part of the desired state from being watched; default none. */
+  watchProblems?(): readonly SpecWatchCondition[];
   /**
    * Whether a project key can be this instance's (kube mode with --namespace: keys of that
    * namespace); Docker events of other keys on a shared engine are not queued. Default: all.
@@ -125,6 +131,7 @@ export async function startManager(
     dir: options.dir,
     http: `${options.httpHost}:${options.httpPort}`,
     startedAt: new Date().toISOString(),
+    stateDir: options.stateDir,
   });
   try {
     return await assemble(options, logger, signal, release, fileBackend);
@@ -299,14 +306,19 @@ async function assemble(
     controller: run.handle,
     streams,
     ready: () => backend.ready() && observer.synced,
+    watchProblems: () => backend.watchProblems?.() ?? [],
     done,
   };
 }
 
 /** File mode: the spec files of the watched directory. */
-const fileBackend: BackendFactory = ({ options, logger }) => {
+const fileBackend: BackendFactory = ({ options, registry, logger }) => {
   const desired = new DesiredStore();
+  // Compiled now, before the HTTP server listens: on the first spec read it would hold the
+  // event loop for up to a few hundred milliseconds while /healthz is being served.
+  schemaValidator();
   const files = new FileSource({ dir: options.dir, store: desired, logger });
+  registerSpecWatchMetrics(registry, () => files.problems());
   let ready = false;
   void files.ready().then(() => (ready = true));
   return Promise.resolve({
@@ -315,6 +327,7 @@ const fileBackend: BackendFactory = ({ options, logger }) => {
     sources: [files],
     ready: () => ready,
     synced: () => files.ready(),
+    watchProblems: () => files.problems(),
   });
 };
 

@@ -1,13 +1,21 @@
 import { join, resolve } from "node:path";
 import { defaultStateDir } from "../cache/state-dir.js";
 import { parseDuration } from "../util/duration.js";
+import { BerthError } from "../util/errors.js";
 
 /** Options of `berth run`, parsed once from flags and environment. */
 export interface RunOptions {
   dir: string;
   httpHost: string;
   httpPort: number;
+  /** `--token` / BERTH_TOKEN; when undefined (and auth is on) the state directory's token is used. */
   token: string | undefined;
+  /** `--no-auth`: the HTTP API takes no token (loopback binds only). */
+  noAuth: boolean;
+  /** `--allowed-host`: more names the HTTP server answers to in the Host header. */
+  allowedHosts: string[];
+  /** `--shutdown-grace`: after SIGTERM, the process exits by this time even if work remains. */
+  shutdownGraceMs: number;
   stateDir: string;
   concurrency: number;
   portRange: string;
@@ -58,6 +66,10 @@ export interface RunFlags {
   dir?: string;
   http: string;
   token?: string;
+  /** commander's `--no-auth` sets this to false. */
+  auth?: boolean;
+  allowedHost?: string[];
+  shutdownGrace?: string;
   stateDir?: string;
   concurrency: string;
   portRange: string;
@@ -98,7 +110,7 @@ export interface RunEnv {
 }
 
 /** A flag with a value Berth cannot use; the message names the flag and what is allowed. */
-export class OptionError extends Error {
+export class OptionError extends BerthError {
   override readonly name = "OptionError";
 }
 
@@ -135,7 +147,10 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
     dir,
     httpHost: (http[1] ?? "127.0.0.1").replace(/^\[(.*)\]$/, "$1"),
     httpPort: Number(http[2]),
-    token: flags.token ?? env["BERTH_TOKEN"],
+    token: flags.token ?? (env["BERTH_TOKEN"] || undefined),
+    noAuth: flags.auth === false,
+    allowedHosts: (flags.allowedHost ?? []).map((h) => checkAllowedHost(h)),
+    shutdownGraceMs: durationFlag(flags.shutdownGrace ?? "10s", "--shutdown-grace"),
     stateDir,
     concurrency,
     portRange: flags.portRange,
@@ -192,6 +207,17 @@ function parseKubeOptions(flags: RunFlags): KubeRunOptions {
     retryPeriodMs,
     watchStallMs: durationFlag(flags.watchStall ?? "2m", "--watch-stall"),
   };
+}
+
+/** Checks an `--allowed-host` value: a host name or address, or `.domain` for its subdomains. */
+function checkAllowedHost(text: string): string {
+  const name = text.trim().toLowerCase();
+  if (!/^\.?[a-z0-9_]([a-z0-9_.:-]*[a-z0-9_])?$|^\[[0-9a-f:.]+\]$/.test(name) || name.includes("/")) {
+    throw new OptionError(
+      `--allowed-host ${JSON.stringify(text)} is not a host name; use e.g. --allowed-host berth.internal, or .example.com for its subdomains`,
+    );
+  }
+  return name;
 }
 
 /** Checks a `--redis` / BERTH_REDIS_URL value; throws OptionError naming the expected form. */

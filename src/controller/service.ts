@@ -19,6 +19,7 @@ import {
 import type { SpecWriter, WriteOptions, WriteResult } from "./spec-writer.js";
 import { documentKey } from "./spec-yaml.js";
 import type { StatusReader } from "./status-types.js";
+import type { SpecWatchCondition } from "./watch-problems.js";
 
 /** Facts about the running daemon, for `GET /api/v1/info`. */
 export interface ServiceInfo {
@@ -38,6 +39,8 @@ export interface ProjectServiceDeps {
   /** True once the daemon has finished its initial sync. */
   ready: () => boolean;
   info: ServiceInfo;
+  /** What keeps part of the desired state from being watched (a too-large tree, an unreadable directory). */
+  problems?: () => readonly SpecWatchCondition[];
   /** Wall clock for restart stamps; default `new Date()`. */
   now?: () => Date;
 }
@@ -81,9 +84,14 @@ export class ProjectService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Daemon facts plus readiness. */
-  info(): ServiceInfo & { ready: boolean } {
-    return { ...this.deps.info, ready: this.deps.ready() };
+  /** Daemon facts plus readiness and, when something is not watched, the conditions that say why. */
+  info(): ServiceInfo & { ready: boolean; conditions?: SpecWatchCondition[] } {
+    const problems = this.deps.problems?.() ?? [];
+    return {
+      ...this.deps.info,
+      ready: this.deps.ready(),
+      ...(problems.length ? { conditions: [...problems] } : {}),
+    };
   }
 
   /** Projects matching `filter`, sorted by namespace and name. Throws BadRequestError for a bad filter. */

@@ -1,8 +1,9 @@
-import { lstat, readFile, realpath } from "node:fs/promises";
+import { lstat, realpath } from "node:fs/promises";
+import { readSpecFile } from "../api/spec-file.js";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { collectSpecFiles } from "../api/load.js";
 import type { DesiredReader } from "./desired.js";
-import { BadRequestError, PathEscapeError } from "./service-errors.js";
+import { BadRequestError, FileInvalidError, PathEscapeError } from "./service-errors.js";
 import { documentKey, findDocument } from "./spec-yaml.js";
 import { parseYamlFile, type YamlFile } from "./spec-yaml-text.js";
 
@@ -128,14 +129,16 @@ export class SpecLocator {
   }
 }
 
-/** A file's text, or undefined when it does not exist. */
+/**
+ * A spec file's text, or undefined when it does not exist. Read like the file source reads:
+ * regular files only, without blocking, at most 1 MiB, given up after 5 s; anything else throws
+ * FileInvalidError naming the file.
+ */
 export async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
+  const text = await readSpecFile(path);
+  if (typeof text === "string") return text;
+  if (text.missing) return undefined;
+  throw new FileInvalidError(path, text.message);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { SpecInvalidError } from "../api/errors.js";
 import { ServiceError, type ServiceErrorCode } from "../controller/service-errors.js";
 import type { ErrorBody } from "./wire.js";
+import { BerthError } from "../util/errors.js";
 
 /** An error the HTTP layer itself raises (unknown route, bad method, missing token, bad query). */
 export class HttpError extends Error {
@@ -17,12 +18,35 @@ export class HttpError extends Error {
 }
 
 /** The server refuses to listen on a non-loopback address without a bearer token. */
-export class InsecureBindError extends Error {
+export class InsecureBindError extends BerthError {
   override readonly name = "InsecureBindError";
   constructor(readonly host: string) {
     super(
       `refusing to serve the Berth API on ${host} without a bearer token: anyone who can reach it could ` +
-        "run containers on this host; bind 127.0.0.1, or configure a token",
+        "run containers on this host; bind 127.0.0.1, or drop --no-auth (the token in the state directory is then required)",
+    );
+  }
+}
+
+/** The server cannot listen on its address; the message says why and what to do. */
+export class ListenError extends BerthError {
+  override readonly name = "ListenError";
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    cause: NodeJS.ErrnoException,
+  ) {
+    const inUse = cause.code === "EADDRINUSE";
+    super(
+      inUse
+        ? `cannot listen on ${host}:${port}: the address is in use`
+        : `cannot listen on ${host}:${port}: ${cause.message}`,
+      {
+        cause,
+        hint: inUse
+          ? "another berth (or another program) holds the port: stop it, or pick another with --http HOST:PORT"
+          : "check the --http address",
+      },
     );
   }
 }

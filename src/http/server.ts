@@ -3,13 +3,15 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Registry } from "prom-client";
 import type { Logger } from "../util/logger.js";
-import { checkBearer, isLoopbackHost } from "./auth.js";
+import { Authenticator, isLoopbackHost } from "./auth.js";
 import { MAX_BODY_BYTES } from "./body.js";
-import { bearerFromWebSocketProtocol } from "./dashboard-auth.js";
-import { errorResponse, InsecureBindError } from "./errors.js";
+import { errorResponse, InsecureBindError, ListenError } from "./errors.js";
+import { RequestGuard } from "./guard.js";
+import { LOGIN_PATHS, loginUrl, registerLoginRoutes } from "./login.js";
 import { sendJson, sendText } from "./respond.js";
 import { Router } from "./router.js";
 import { registerApiRoutes, type ProjectApi } from "./routes.js";
+import { Sessions } from "./session.js";
 import type { UpgradeHandler } from "./ws-logs.js";
 
 /** Options of {@link startHttpServer}. */
@@ -24,21 +26,31 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Answers /readyz: true once the daemon has finished its initial sync. */
   ready: () => boolean;
-  /** Bearer token required on every route but /healthz and /readyz, when set. */
-  token?: string;
+  /**
+   * Who may use the server: the holder of `token` (every route but /healthz, /readyz, /login and
+   * the dashboard's page and assets needs it, or a dashboard session), or anyone who can reach it
+   * (`"none"`, `--no-auth`; loopback binds only).
+   */
+  auth: { token: string } | "none";
+  /** The Host/site/media-type checks; default one for `host` with no more names. */
+  guard?: RequestGuard;
   /** Largest accepted request body; default 1 MiB. */
   maxBodyBytes?: number;
   /** More routes (logs, streams), registered after the REST API. */
   routes?: ReadonlyArray<(router: Router) => void>;
-  /** WebSocket endpoints, tried in order after the token check; unmatched upgrades get a 404. */
+  /** WebSocket endpoints, tried in order after the checks; unmatched upgrades get a 404. */
   upgrades?: ReadonlyArray<UpgradeHandler>;
   /** Paths served without the token (the dashboard's page and assets, which hold no data). */
   isPublicPath?: (pathname: string) => boolean;
+  /** Paths where a dashboard session cookie does not count (default: none). */
+  isBearerOnlyPath?: (pathname: string) => boolean;
 }
 
 /** A listening server. */
 export interface HttpServerHandle {
   address: { host: string; port: number; url: string };
+  /** A new one-time URL that logs a browser in to the dashboard; undefined with auth "none". */
+  loginUrl(): string | undefined;
   /** Stops accepting connections, ends open wait streams, and resolves when all are closed. */
   close(): Promise<void>;
 }
@@ -47,14 +59,20 @@ const OPEN_PATHS = new Set(["/healthz", "/readyz"]);
 const CLOSE_GRACE_MS = 2000;
 
 /**
- * Starts the Berth HTTP server on node:http: /healthz, /readyz, /metrics and the REST API under
- * /api/v1 (see routes.ts). Resolves once listening; rejects when the address is taken, and with
- * InsecureBindError when `host` is not loopback and no token is set. Requests are handled
- * concurrently; each is logged at debug level, and failures at warn (4xx) or error (5xx).
+ * Starts the Berth HTTP server on node:http: /healthz, /readyz, /metrics, the login routes and
+ * the REST API under /api/v1 (see routes.ts). Every request and upgrade first passes the
+ * RequestGuard (Host, cross-site, media type), then the token check. Resolves once listening;
+ * rejects with ListenError when the address is taken, and with InsecureBindError when `host` is
+ * not loopback and auth is "none". Requests are handled concurrently; each is logged at debug
+ * level, and failures at warn (4xx) or error (5xx).
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
-  const token = options.token ? options.token : undefined;
+  const token = options.auth === "none" ? undefined : options.auth.token;
   if (!isLoopbackHost(options.host) && !token) throw new InsecureBindError(options.host);
+  const guard = options.guard ?? new RequestGuard({ bindHost: options.host, allowedHosts: [] });
+  // Set once listening (the session cookie is named after the port); nothing is served before.
+  let auth: { authenticator: Authenticator; login: () => string } | undefined;
+  let baseUrl = "";
   const router = new Router()
     .on("GET", "/healthz", ({ res }) => sendText(res, 200, "ok\n"))
     .on("GET", "/readyz", ({ res }) =>
@@ -79,13 +97,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? "/", "http://berth.invalid");
     try {
-      // browsers cannot set Authorization on an upgrade; they offer the token as a subprotocol
-      const authorization =
-        req.headers.authorization ?? bearerFromWebSocketProtocol(req.headers["sec-websocket-protocol"]);
-      if (token) checkBearer(authorization, token);
-    } catch {
+      guard.check(req.method, req.headers, true);
+      auth?.authenticator.authorize(req.headers, { cookie: true });
+    } catch (err) {
+      const { status, body } = errorResponse(err);
+      options.logger.debug("http upgrade refused", { path: url.pathname, status, code: body.error.code });
+      const reason = status === 401 ? "Unauthorized" : "Forbidden";
+      const extra = status === 401 ? 'www-authenticate: Bearer realm="berth"\r\n' : "";
+      const text = `${body.error.message}\n`;
       socket.end(
-        'HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer realm="berth"\r\nconnection: close\r\n\r\n',
+        `HTTP/1.1 ${status} ${reason}\r\n${extra}content-type: text/plain; charset=utf-8\r\n` +
+          `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
       );
       return;
     }
@@ -104,8 +126,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     res.on("close", onClose);
     const signal = AbortSignal.any([done.signal, shutdown.signal]);
     try {
-      const open = OPEN_PATHS.has(url.pathname) || options.isPublicPath?.(url.pathname) === true;
-      if (token && !open) checkBearer(req.headers.authorization, token);
+      guard.check(req.method, req.headers, false);
+      const open =
+        OPEN_PATHS.has(url.pathname) ||
+        (token !== undefined && LOGIN_PATHS.has(url.pathname)) ||
+        options.isPublicPath?.(url.pathname) === true;
+      if (auth && !open) {
+        const cookie = options.isBearerOnlyPath?.(url.pathname) !== true;
+        auth.authenticator.authorize(req.headers, { cookie });
+      }
       const { handler, params } = router.match(req.method ?? "GET", url.pathname);
       await handler({ req, res, params, url, signal });
     } catch (err) {
@@ -138,21 +167,28 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   const address = { host: addr.address, port: addr.port, url: `http://${host}:${addr.port}` };
-  options.logger.info("http server listening", { url: address.url, auth: token ? "bearer" : "none" });
-  return { address, close: () => close(server, shutdown) };
+  baseUrl = browserUrl(options.host, addr.port);
+  if (token) {
+    // Cookies are not port-scoped: the session cookie's name carries the port, known only now.
+    const login = { token, sessions: new Sessions({ token, port: addr.port }), baseUrl: () => baseUrl };
+    registerLoginRoutes(router, login);
+    auth = { authenticator: new Authenticator(token, login.sessions), login: () => loginUrl(login) };
+  }
+  options.logger.info("http server listening", { url: address.url, auth: token ? "token" : "none" });
+  return { address, loginUrl: () => auth?.login(), close: () => close(server, shutdown) };
+}
+
+/** The URL a browser on this host uses: loopback for a wildcard bind. Pure. */
+function browserUrl(bindHost: string, port: number): string {
+  const h = bindHost === "0.0.0.0" || bindHost === "" ? "127.0.0.1" : bindHost === "::" ? "::1" : bindHost;
+  return `http://${h.includes(":") ? `[${h}]` : h}:${port}`;
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       server.off("listening", onListening);
-      if (err.code === "EADDRINUSE") {
-        reject(
-          new Error(`cannot listen on ${host}:${port}: the address is in use (is another berth running?)`, {
-            cause: err,
-          }),
-        );
-      } else reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
+      reject(new ListenError(host, port, err));
     };
     const onListening = () => {
       server.off("error", onError);

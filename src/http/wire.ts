@@ -3,7 +3,7 @@
  * Types only, plus the path prefix.
  */
 import type { SpecError } from "../api/errors.js";
-import type { ServiceInfo, WriteResponse } from "../controller/service.js";
+import type { ProjectService, WriteResponse } from "../controller/service.js";
 import type { ProjectView } from "../controller/service-view.js";
 import type { WaitResult } from "../controller/service-wait.js";
 
@@ -32,7 +32,7 @@ export interface ErrorList {
 }
 
 /** `GET /api/v1/info`. */
-export type InfoResponse = ServiceInfo & { ready: boolean };
+export type InfoResponse = ReturnType<ProjectService["info"]>;
 
 /** A write that waited: the write response plus how the wait ended. */
 export type WaitedWriteResponse = WriteResponse & { wait: WaitResult };

@@ -27,6 +27,7 @@ import {
   type ProjectPage,
   type WatchEvent,
 } from "./objects.js";
+import { BerthError } from "../util/errors.js";
 
 /** Where the kubeconfig comes from. */
 export interface KubeConfigSource {
@@ -35,7 +36,7 @@ export interface KubeConfigSource {
 }
 
 /** The kubeconfig cannot be used; the message says what to do. */
-export class KubeConfigError extends Error {
+export class KubeConfigError extends BerthError {
   override readonly name = "KubeConfigError";
 }
 

@@ -15,7 +15,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { readBody } from "../http/body.js";
 import { HttpError } from "../http/errors.js";
 import type { RequestContext, Router } from "../http/router.js";
-import { checkOrigin } from "./origin.js";
+import { checkOrigin, type HostPolicy } from "./origin.js";
 import { createMcpServer, type McpServerDeps } from "./server.js";
 
 /** The path the endpoint serves. */
@@ -26,8 +26,8 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Options of {@link McpHttpEndpoint}. */
 export interface McpHttpOptions {
-  /** The address the HTTP server binds (Host/Origin checks). */
-  bindHost: string;
+  /** The names the HTTP server answers to (its RequestGuard), for the Host/Origin checks. */
+  allowsHost: HostPolicy;
   /** A session without requests for this long is closed; default 30 minutes. */
   idleMs?: number;
   /** Most open sessions; default 1000. */
@@ -78,13 +78,13 @@ export class McpHttpEndpoint {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const refused = checkOrigin(req.headers.host, header(req, "origin"), this.options.bindHost);
+    const refused = checkOrigin(req.headers.host, header(req, "origin"), this.options.allowsHost);
     if (refused) {
       throw new HttpError(
         403,
         "Forbidden",
-        `refusing ${refused.header} ${JSON.stringify(refused.value)}: /mcp accepts requests from loopback or ${this.options.bindHost} only`,
-        "connect to http://127.0.0.1:<port>/mcp (or the address Berth binds); browsers on other sites are refused",
+        `refusing ${refused.header} ${JSON.stringify(refused.value)}: /mcp accepts requests for this server's own names only`,
+        "connect to http://127.0.0.1:<port>/mcp (or a name given with --allowed-host); browsers on other sites are refused",
       );
     }
     let body: unknown;

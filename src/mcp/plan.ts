@@ -48,8 +48,11 @@ export interface PlanInput {
   observed: readonly ObservedContainer[];
   /** Host ports the project holds now (its status). */
   knownPorts: readonly PortStatus[];
-  /** Directory of the spec file (relative volume paths resolve against it). */
-  specDir: string;
+  /**
+   * The real host paths of each container's volumes, by container name (see `realHostPaths` in
+   * reconcilers/mounts.ts). A container with volumes and no entry gets no predicted hash.
+   */
+  hostPaths: ReadonlyMap<string, readonly string[]>;
   /** Address host ports are published on (`--publish-address`). */
   publishAddress: string;
 }
@@ -132,6 +135,8 @@ function expectedHash(
   restartedAt: string | undefined,
 ): string | undefined {
   if (ports.some((p) => p.hostPort === null)) return undefined;
+  const hostPaths = spec.volumes?.length ? input.hostPaths.get(spec.name) : [];
+  if (hostPaths === undefined) return undefined;
   // The image id is known only when the current container runs the same image reference.
   const imageID = mine.find(
     (c) => c.labels["berth.dev/image"] === spec.image || c.image === spec.image,
@@ -151,7 +156,7 @@ function expectedHash(
     imageID,
     network: networkName(input.key),
     publishAddress: input.publishAddress,
-    specDir: input.specDir,
+    hostPaths,
     restartedAt,
   });
 }

@@ -1,4 +1,3 @@
-import { isAbsolute, relative, resolve } from "node:path";
 import { hashOf } from "../api/hash.js";
 import { parseCpu, parseMemory } from "../api/quantity.js";
 import type { ContainerSpec, RestartPolicy } from "../api/types.js";
@@ -11,7 +10,6 @@ import {
   LABEL_SPEC_HASH,
   projectLabelValue,
 } from "../runtime/labels.js";
-import { TerminalError } from "../controller/errors.js";
 import type { PortAssignment } from "./ports.js";
 
 /** The annotation whose change restarts a project's containers. */
@@ -29,15 +27,12 @@ export interface ContainerInputs {
   network: string;
   /** Address host ports are published on. */
   publishAddress: string;
-  /** Directory relative volume paths resolve against (the spec file's directory). */
-  specDir: string;
+  /**
+   * The real host path of each of `spec.volumes`, in order, as `PathResolver` (mounts.ts) resolved
+   * and checked it: what Docker mounts, and part of the hash (a re-pointed link replaces the container).
+   */
+  hostPaths: readonly string[];
   restartedAt: string | undefined;
-}
-
-/** Where host paths may be mounted from, parsed once from the operator's options. */
-export interface MountPolicy {
-  /** Absolute directories a hostPath must lie within; empty = any. */
-  allowedRoots: readonly string[];
 }
 
 const RESTART: Record<RestartPolicy, string> = {
@@ -46,7 +41,10 @@ const RESTART: Record<RestartPolicy, string> = {
   Never: "no",
 };
 
-/** The spec-hash of a container: its spec, resolved host ports, image ID and restart marker. Pure. */
+/**
+ * The spec-hash of a container: its spec, resolved host ports, image ID, restart marker and the
+ * real paths of its volumes. Pure.
+ */
 export function containerHash(inputs: Omit<ContainerInputs, "instance">): string {
   return hashOf({
     spec: inputs.spec,
@@ -55,21 +53,16 @@ export function containerHash(inputs: Omit<ContainerInputs, "instance">): string
     network: inputs.network,
     publishAddress: inputs.publishAddress,
     restartedAt: inputs.restartedAt ?? "",
-    // relative volume paths resolve against the spec file's directory
-    ...(inputs.spec.volumes?.length ? { specDir: inputs.specDir } : {}),
+    // where the volumes really are (relative paths and links resolved)
+    ...(inputs.hostPaths.length ? { hostPaths: inputs.hostPaths } : {}),
   });
 }
 
 /**
- * Docker's create body for a container (without the name). Throws TerminalError for a volume
- * outside the allowed roots: a spec problem that retrying cannot fix.
+ * Docker's create body for a container (without the name). Pure: volumes are bound from
+ * `inputs.hostPaths`, which the caller has resolved and checked.
  */
-export function createSpec(
-  inputs: ContainerInputs,
-  name: string,
-  hash: string,
-  policy: MountPolicy,
-): ContainerCreateSpec {
+export function createSpec(inputs: ContainerInputs, name: string, hash: string): ContainerCreateSpec {
   const { spec } = inputs;
   const exposed: Record<string, object> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
@@ -112,8 +105,9 @@ export function createSpec(
       NetworkMode: inputs.network,
       PortBindings: bindings,
       RestartPolicy: { Name: RESTART[spec.restartPolicy] },
-      Binds: (spec.volumes ?? []).map((v) => {
-        const host = hostPath(inputs.specDir, v.hostPath, policy);
+      Binds: (spec.volumes ?? []).map((v, i) => {
+        const host = inputs.hostPaths[i];
+        if (host === undefined) throw new Error(`no resolved host path for volume ${i} of ${spec.name}`);
         return `${host}:${v.mountPath}${v.readOnly ? ":ro" : ""}`;
       }),
       ...(memory !== undefined ? { Memory: memory } : {}),
@@ -121,20 +115,4 @@ export function createSpec(
     },
     NetworkingConfig: { EndpointsConfig: { [inputs.network]: { Aliases: [spec.name] } } },
   };
-}
-
-function hostPath(specDir: string, path: string, policy: MountPolicy): string {
-  const abs = resolve(specDir, path);
-  if (policy.allowedRoots.length === 0) return abs;
-  const inside = policy.allowedRoots.some((root) => {
-    const rel = relative(root, abs);
-    return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
-  });
-  if (!inside) {
-    throw new TerminalError(
-      `volume hostPath ${JSON.stringify(path)} resolves to ${abs}, outside the allowed roots (${policy.allowedRoots.join(", ")}); ` +
-        "use a path inside the watched directory or start berth with --allow-host-path",
-    );
-  }
-  return abs;
 }

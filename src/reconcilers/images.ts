@@ -1,7 +1,5 @@
-import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { ContainerSpec } from "../api/types.js";
 import type { CallOptions, DockerClient } from "../runtime/docker.js";
-import { TerminalError } from "../controller/errors.js";
 
 /** Why an image is not available, for the ImageAvailable condition. */
 export class ImageUnavailableError extends Error {
@@ -38,13 +36,14 @@ export class Images {
 
   /**
    * The image ID for a container, pulling or building when the policy says so. `fresh` asks for a
-   * pull under `Always` (done when a container is about to be created). Throws
-   * ImageUnavailableError with a message that says what to do.
+   * pull under `Always` (done when a container is about to be created). `buildContext` is the real
+   * path of `c.build.context`, already checked against the allowed roots (`PathResolver`); a build
+   * sends that directory and no other. Throws ImageUnavailableError with a message that says what
+   * to do.
    */
   async resolve(
     c: ContainerSpec,
-    specFile: string,
-    watchedDir: string,
+    buildContext: string | undefined,
     opts: CallOptions & { fresh?: boolean },
   ): Promise<string> {
     const ref = c.image;
@@ -53,7 +52,7 @@ export class Images {
     if (known && !mustPull) return known;
     const running = this.inflight.get(ref);
     if (running) return running;
-    const work = this.fetch(c, specFile, watchedDir, mustPull, opts).finally(() => this.inflight.delete(ref));
+    const work = this.fetch(c, buildContext, mustPull, opts).finally(() => this.inflight.delete(ref));
     this.inflight.set(ref, work);
     const id = await work;
     this.ids.set(ref, id);
@@ -62,8 +61,7 @@ export class Images {
 
   private async fetch(
     c: ContainerSpec,
-    specFile: string,
-    watchedDir: string,
+    buildContext: string | undefined,
     pull: boolean,
     opts: CallOptions,
   ): Promise<string> {
@@ -78,7 +76,7 @@ export class Images {
         );
       }
     }
-    if (c.build) return this.build(c, specFile, watchedDir, opts);
+    if (c.build) return this.build(c, buildContext, opts);
     try {
       await this.docker.pullImage(ref, opts);
     } catch (err) {
@@ -91,21 +89,10 @@ export class Images {
     return id;
   }
 
-  private async build(
-    c: ContainerSpec,
-    specFile: string,
-    watchedDir: string,
-    opts: CallOptions,
-  ): Promise<string> {
+  private async build(c: ContainerSpec, contextDir: string | undefined, opts: CallOptions): Promise<string> {
     const build = c.build;
     if (!build) throw new Error("unreachable: build() without build spec");
-    const contextDir = resolve(dirname(specFile), build.context);
-    const rel = relative(watchedDir, contextDir);
-    if (rel.startsWith("..") || isAbsolute(rel)) {
-      throw new TerminalError(
-        `build.context ${JSON.stringify(build.context)} resolves to ${contextDir}, outside the watched directory ${watchedDir}`,
-      );
-    }
+    if (contextDir === undefined) throw new Error(`unreachable: no resolved build context for ${c.image}`);
     try {
       return await this.docker.buildImage({
         contextDir,

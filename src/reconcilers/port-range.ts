@@ -1,5 +1,6 @@
 /** The host port range Berth allocates from, and its check against the kernel's ephemeral range. */
 import { readFile } from "node:fs/promises";
+import { BerthError } from "../util/errors.js";
 
 /** An inclusive range of ports, `start <= end`, both in 1..65535. */
 export interface PortRange {
@@ -21,7 +22,7 @@ export interface PortDiagnostic {
 }
 
 /** A configured port range is malformed or impossible; the message says which and how to fix it. */
-export class PortRangeError extends Error {
+export class PortRangeError extends BerthError {
   override readonly name = "PortRangeError";
   constructor(
     readonly input: string,

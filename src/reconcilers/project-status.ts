@@ -9,6 +9,7 @@ import type {
   ProjectStatus,
 } from "../api/types.js";
 import type { DesiredProject } from "../controller/desired.js";
+import type { PathPolicyError } from "./mounts.js";
 import type { ObservedContainer } from "../runtime/observed.js";
 import type { PortAssignment } from "./ports.js";
 
@@ -22,7 +23,12 @@ export interface ReconcileFindings {
   portConflicts: readonly string[];
   /** Image problems by image reference. */
   imageErrors: readonly string[];
-  /** Other problems that stop progress (e.g. a volume outside the allowed roots). */
+  /**
+   * Spec paths (volume hostPaths, build contexts) that lead outside the allowed roots or do not
+   * exist; their containers were not created. They make `SpecValid=False` and the phase Failed.
+   */
+  pathErrors: readonly Pick<PathPolicyError, "reason" | "message">[];
+  /** Other problems that stop progress. */
   failures: readonly string[];
   /** Containers this reconcile created, started or stopped: their observed state is about to change. */
   acted: ReadonlySet<string>;
@@ -69,7 +75,8 @@ export function computeStatus(f: ReconcileFindings, previous: ProjectStatus | un
     const h = healthOf(f, s.name, c);
     return c?.running === true && (h === "healthy" || h === "none");
   }).length;
-  const blocked = [...f.portConflicts, ...f.imageErrors, ...f.failures];
+  const pathMessages = f.pathErrors.map((e) => e.message);
+  const blocked = [...f.portConflicts, ...f.imageErrors, ...pathMessages, ...f.failures];
   let phase: Phase;
   let readyReason: string;
   let readyMessage = "";
@@ -84,7 +91,7 @@ export function computeStatus(f: ReconcileFindings, previous: ProjectStatus | un
       ? "PortConflict"
       : f.imageErrors.length
         ? "ImageUnavailable"
-        : "ReconcileFailed";
+        : (pathReason(f) ?? "ReconcileFailed");
     readyMessage = blocked.join("; ");
   } else if (ready === specs.length) {
     phase = "Running";
@@ -126,6 +133,7 @@ export function computeStatus(f: ReconcileFindings, previous: ProjectStatus | un
     return { type, status, reason, message, lastTransitionTime, observedGeneration: gen };
   };
   const specErrors = desired.specErrors;
+  const specMessage = [describeSpecErrors(specErrors), ...pathMessages].filter((m) => m !== "").join("; ");
   const conditions: Condition[] = [
     cond("Ready", phase === "Running", readyReason, readyMessage),
     cond(
@@ -136,9 +144,9 @@ export function computeStatus(f: ReconcileFindings, previous: ProjectStatus | un
     ),
     cond(
       "SpecValid",
-      specErrors.length === 0,
-      specErrors.length ? "InvalidSpec" : "Valid",
-      describeSpecErrors(specErrors),
+      specErrors.length === 0 && f.pathErrors.length === 0,
+      specErrors.length ? "InvalidSpec" : (pathReason(f) ?? "Valid"),
+      specMessage,
     ),
     cond(
       "PortsAllocated",
@@ -172,6 +180,12 @@ export function computeStatus(f: ReconcileFindings, previous: ProjectStatus | un
     ports,
     lastReconcileTime: f.now,
   };
+}
+
+/** `PathNotAllowed` when any path leads outside the allowed roots, else `PathMissing`; undefined if none. */
+function pathReason(f: ReconcileFindings): string | undefined {
+  if (f.pathErrors.length === 0) return undefined;
+  return f.pathErrors.some((e) => e.reason === "PathNotAllowed") ? "PathNotAllowed" : "PathMissing";
 }
 
 function describeSpecErrors(errors: readonly SpecError[]): string {

@@ -8,14 +8,9 @@ import { DockerError, ImageNotFoundError, NotFoundError } from "../runtime/error
 import type { ObservedContainer } from "../runtime/observed.js";
 import type { ObservedContainers } from "../runtime/observer.js";
 import type { Logger } from "../util/logger.js";
-import {
-  RESTARTED_AT,
-  containerHash,
-  createSpec,
-  type ContainerInputs,
-  type MountPolicy,
-} from "./container-spec.js";
+import { RESTARTED_AT, containerHash, createSpec, type ContainerInputs } from "./container-spec.js";
 import { ImageUnavailableError, type Images } from "./images.js";
+import { PathPolicyError, PathResolver, type MountPolicy } from "./mounts.js";
 import { containerName, networkName } from "./names.js";
 import type { Networks } from "./networks.js";
 import type { PortAllocator, PortAssignment, PublishedPort } from "./ports.js";
@@ -50,6 +45,7 @@ export interface ProjectReconcilerOptions {
   publishAddress: string;
   /** Host name used in port URLs and probes. */
   publishHost: string;
+  /** Where volume hostPaths and build contexts may lead (checked by their real paths). */
   mountPolicy: MountPolicy;
   /** Grace period before SIGKILL when stopping or replacing a container. */
   stopTimeoutSeconds: number;
@@ -85,7 +81,9 @@ const EXPECTATION_MS = 10_000;
  * Converges one project: reads the desired spec and the observed containers from caches, then
  * creates, starts, stops, replaces or removes containers so that they match, and writes status.
  * Level-based and idempotent: a converged project costs no Docker call. Called by the controller
- * with one key at a time per project; throws for errors worth retrying with backoff.
+ * with one key at a time per project; throws for errors worth retrying with backoff. A spec path
+ * refused by the mount policy is no error: status says `SpecValid=False`, the container is not
+ * created, and the project is checked again after BLOCKED_RECHECK_MS.
  */
 export class ProjectReconciler {
   /** Containers this process stopped for `state: Stopped`, to start again on `Running`. */
@@ -96,11 +94,14 @@ export class ProjectReconciler {
    * a reconcile in between waits for them instead of creating them a second time.
    */
   private readonly created = new Map<string, { id: string; hash: string; at: number }>();
+  private readonly paths: PathResolver;
 
   constructor(
     private readonly deps: ProjectReconcilerDeps,
     private readonly opts: ProjectReconcilerOptions,
-  ) {}
+  ) {
+    this.paths = new PathResolver(opts.mountPolicy);
+  }
 
   /** The controller's reconcile function. */
   readonly reconcile = async (key: string, signal: AbortSignal): Promise<Result> => {
@@ -133,6 +134,7 @@ export class ProjectReconciler {
     const portConflicts = conflicts.map((c) => c.message);
     const conflicted = new Set(conflicts.map((c) => c.owner.container));
     const imageErrors: string[] = [];
+    const pathErrors: PathPolicyError[] = [];
     const failures: string[] = [];
     const result = new Map<string, ObservedContainer>();
     const acted = new Set<string>();
@@ -142,16 +144,24 @@ export class ProjectReconciler {
     const announce = (name: string): void => {
       if (announced) return;
       announced = true;
-      const findings = { containers: result, acted, assignments, portConflicts, imageErrors, failures };
+      const findings = {
+        containers: result,
+        acted,
+        assignments,
+        portConflicts,
+        imageErrors,
+        pathErrors,
+        failures,
+      };
       this.writeStatus(d, { ...findings, changing: new Set([name]) });
     };
-    for (const spec of specs) {
+    for (const [index, spec] of specs.entries()) {
       const mine = observed.filter((c) => c.containerName === spec.name);
       const keep = mine.find((c) => c.running) ?? mine[0];
       if (keep) result.set(spec.name, keep);
       if (conflicted.has(spec.name) && wantRunning) continue;
       try {
-        const outcome = await this.convergeContainer(d, spec, mine, assignments, call, () =>
+        const outcome = await this.convergeContainer(d, index, spec, mine, assignments, call, () =>
           announce(spec.name),
         );
         if (outcome.acted) acted.add(spec.name);
@@ -159,6 +169,7 @@ export class ProjectReconciler {
         else result.delete(spec.name);
       } catch (err) {
         if (err instanceof ImageUnavailableError) imageErrors.push(err.message);
+        else if (err instanceof PathPolicyError) pathErrors.push(err);
         else if (err instanceof TerminalError) {
           failures.push(err.message);
           terminal = true;
@@ -173,6 +184,7 @@ export class ProjectReconciler {
       assignments,
       portConflicts,
       imageErrors,
+      pathErrors,
       failures,
     });
     if (terminal) throw new TerminalError(failures.join("; "));
@@ -183,11 +195,14 @@ export class ProjectReconciler {
   }
 
   /**
-   * Brings one spec container to its desired form; returns the observed container that stands for
-   * it (undefined when a new one was created) and whether anything was done to it.
+   * Brings one spec container (`spec.containers[index]`) to its desired form; returns the observed
+   * container that stands for it (undefined when a new one was created) and whether anything was
+   * done to it. Throws PathPolicyError, before building or touching any container, when a path of
+   * the spec is refused.
    */
   private async convergeContainer(
     d: DesiredProject,
+    index: number,
     spec: ContainerSpec,
     mine: readonly ObservedContainer[],
     assignments: readonly PortAssignment[],
@@ -206,15 +221,16 @@ export class ProjectReconciler {
       return { container: mine[0], acted: running.length > 0 };
     }
     const ports = assignments.filter((a) => a.container === spec.name);
+    const paths = await this.paths.container(spec, index, dirname(d.file));
     const inputs = {
       key: d.key,
       instance: this.opts.instance,
       spec,
       ports,
-      imageID: await this.deps.images.resolve(spec, d.file, this.opts.watchedDir, call),
+      imageID: await this.deps.images.resolve(spec, paths.buildContext, call),
       network: networkName(d.key),
       publishAddress: this.opts.publishAddress,
-      specDir: dirname(d.file),
+      hostPaths: paths.hostPaths,
       restartedAt: d.project.metadata.annotations?.[RESTARTED_AT],
     };
     const hash = containerHash(inputs);
@@ -266,7 +282,7 @@ export class ProjectReconciler {
     hash: string,
     call: CallOptions,
   ): Promise<string> {
-    const body = createSpec(inputs, name, hash, this.opts.mountPolicy);
+    const body = createSpec(inputs, name, hash);
     try {
       return await this.deps.docker.createContainer(body, call);
     } catch (err) {
@@ -405,7 +421,14 @@ export class ProjectReconciler {
     d: DesiredProject,
     found: Pick<
       ReconcileFindings,
-      "containers" | "acted" | "changing" | "assignments" | "portConflicts" | "imageErrors" | "failures"
+      | "containers"
+      | "acted"
+      | "changing"
+      | "assignments"
+      | "portConflicts"
+      | "imageErrors"
+      | "pathErrors"
+      | "failures"
     >,
   ): ProjectStatus {
     const previous = this.deps.status.get(d.key)?.status;

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { BerthError } from "../util/errors.js";
 
 /** An IPv4 block: first address as a 32-bit number and prefix length. */
 export interface Block {
@@ -7,7 +8,7 @@ export interface Block {
 }
 
 /** A bad `--network-pool` or subnet size; the message names the value and the fix. */
-export class SubnetPoolError extends Error {
+export class SubnetPoolError extends BerthError {
   override readonly name = "SubnetPoolError";
 }
 

@@ -4,6 +4,7 @@
  * the original error as `cause`. Messages are written for the person running Berth: what failed,
  * where, and what to do about it.
  */
+import { BerthError } from "../util/errors.js";
 
 /** The kind of Docker object an operation was about; used in messages. */
 export type DockerResource = "container" | "network" | "image" | "daemon" | "events";
@@ -22,7 +23,7 @@ export interface DockerErrorFields {
 }
 
 /** Base class: any failed Docker API call. Callers may catch this to handle all Docker failures. */
-export class DockerError extends Error {
+export class DockerError extends BerthError {
   override name = "DockerError";
   /** The DockerClient operation that failed. */
   readonly op: string;

@@ -1,12 +1,11 @@
 /**
- * The daemon's API as the page uses it: JSON requests, SSE read through fetch (so the bearer
- * token goes in the Authorization header), and the log WebSocket (token as a subprotocol). The
- * same routes the CLI uses; no other host is ever contacted.
+ * The daemon's API as the page uses it: JSON requests, SSE read through fetch, and the log
+ * WebSocket. The browser's session cookie (HttpOnly, set by the login link or the login dialog)
+ * authenticates all of them; the page never holds the token. The same routes the CLI uses; no
+ * other host is ever contacted.
  */
 import { SseParser, type SseEvent } from "./sse-parser.js";
-import { currentToken } from "./token.js";
 import type { ErrorBody } from "./types.js";
-import { socketProtocols } from "./ws-protocol.js";
 
 /** An API call that failed: the status and the server's message and hint. */
 export class ApiError extends Error {
@@ -26,9 +25,14 @@ export function setUnauthorizedHandler(handler: () => void): void {
   onUnauthorized = handler;
 }
 
-function headers(extra: Record<string, string> = {}): Record<string, string> {
-  const token = currentToken();
-  return token ? { ...extra, authorization: `Bearer ${token}` } : extra;
+/** Exchanges the API token for a session cookie (`POST /login`); the page keeps no copy. */
+export async function logIn(token: string): Promise<void> {
+  const res = await fetch("/login", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token }),
+  });
+  if (!res.ok) throw await failure(res);
 }
 
 async function failure(res: Response): Promise<ApiError> {
@@ -45,7 +49,7 @@ async function failure(res: Response): Promise<ApiError> {
 /** GETs JSON from an API path. */
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   const res = await fetch(path, {
-    headers: headers({ accept: "application/json" }),
+    headers: { accept: "application/json" },
     ...(signal ? { signal } : {}),
   });
   if (!res.ok) throw await failure(res);
@@ -56,7 +60,7 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
 export async function send(method: string, path: string, body?: unknown): Promise<void> {
   const init: RequestInit = {
     method,
-    headers: headers(body === undefined ? {} : { "content-type": "application/json" }),
+    headers: body === undefined ? {} : { "content-type": "application/json" },
   };
   if (body !== undefined) init.body = JSON.stringify(body);
   const res = await fetch(path, init);
@@ -82,7 +86,7 @@ export async function followEvents(
   while (!signal.aborted) {
     try {
       const res = await fetch(path, {
-        headers: headers({ accept: "text/event-stream" }),
+        headers: { accept: "text/event-stream" },
         signal,
         cache: "no-store",
       });
@@ -107,11 +111,11 @@ export async function followEvents(
   }
 }
 
-/** Opens a WebSocket on an API path of this host, with the token when there is one. */
+/** Opens a WebSocket on an API path of this host (the session cookie goes with it). */
 export function openSocket(path: string): WebSocket {
   const url = new URL(path, window.location.href);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  return new WebSocket(url, socketProtocols(currentToken()));
+  return new WebSocket(url);
 }
 
 /** `/api/v1/projects/{ns}/{name}` with both parts encoded. */

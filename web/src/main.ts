@@ -1,18 +1,16 @@
 /**
- * The dashboard's entry point: takes the token from the URL, follows `/api/v1/events` (phase and
+ * The dashboard's entry point: follows `/api/v1/events` (phase and
  * status pushes; the project list is loaded on every (re)connect), and routes `#/` (the table)
  * and `#/p/{ns}/{name}` (one project).
  */
-import { followEvents, getJson, setUnauthorizedHandler } from "./api.js";
+import { followEvents, getJson, logIn, setUnauthorizedHandler } from "./api.js";
 import { askForToken } from "./dialogs.js";
 import { byId } from "./dom.js";
 import { mountList } from "./list-view.js";
 import { mountProject } from "./project-view.js";
 import { ProjectStore } from "./store.js";
-import { adoptTokenFromUrl, saveToken } from "./token.js";
 import type { PhaseEvent, ProjectView, StatusEvent } from "./types.js";
 
-adoptTokenFromUrl();
 const store = new ProjectStore();
 const main = byId("main");
 const connection = byId("connection");
@@ -77,9 +75,14 @@ function follow(): void {
 
 setUnauthorizedHandler(() =>
   askForToken((token) => {
-    saveToken(token);
-    follow();
-    route();
+    logIn(token).then(
+      () => {
+        follow();
+        route();
+      },
+      (err: unknown) =>
+        setConnection(`login failed: ${err instanceof Error ? err.message : String(err)}`, false),
+    );
   }),
 );
 window.addEventListener("hashchange", route);

@@ -9,6 +9,7 @@ import type { WriteOptions, WriteResult } from "../../controller/spec-writer.js"
 import { parseYamlFile } from "../../controller/spec-yaml-text.js";
 import { checkProjectPatch } from "../../controller/project-patch.js";
 import { describeFailureText } from "../errors.js";
+import { realHostPaths } from "../../reconcilers/mounts.js";
 import { planProject, type ProjectPlan } from "../plan.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { projectRef, resolveRef, writeOptions } from "./common.js";
@@ -112,10 +113,12 @@ export const applyProject = defineTool({
       }),
     );
     written.sort((a, b) => a.project.document - b.project.document);
-    const results = written.map(({ result, project }) => ({
-      ...resultOut(ctx, result),
-      ...(args.dryRun ? { plan: planFor(ctx, result, project) } : {}),
-    }));
+    const results = await Promise.all(
+      written.map(async ({ result, project }) => ({
+        ...resultOut(ctx, result),
+        ...(args.dryRun ? { plan: await planFor(ctx, result, project) } : {}),
+      })),
+    );
     const out: WriteOut & { failures: typeof failures } = { dryRun: args.dryRun === true, results, failures };
     if (args.wait && !args.dryRun && written.length > 0) {
       out.wait = await waitForResults(
@@ -163,7 +166,7 @@ function groupErrors(errors: readonly SpecError[]): Array<z.output<typeof failur
   }));
 }
 
-function planFor(ctx: ToolContext, result: WriteResult, p: ParsedProject): ProjectPlan {
+async function planFor(ctx: ToolContext, result: WriteResult, p: ParsedProject): Promise<ProjectPlan> {
   let previous;
   try {
     previous = ctx.backend.service.get(result.namespace, result.name);
@@ -176,7 +179,7 @@ function planFor(ctx: ToolContext, result: WriteResult, p: ParsedProject): Proje
     previous: previous?.spec,
     observed: ctx.backend.observed(result.key),
     knownPorts: previous?.status.ports ?? [],
-    specDir: dirname(result.file),
+    hostPaths: await realHostPaths(p.project.spec.containers, dirname(result.file)),
     publishAddress: ctx.backend.publishAddress,
   });
 }

@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  api,
   cleanupDirs,
   docker,
   eventually,
@@ -81,11 +82,11 @@ describe("berth run --redis: outage, recovery, restart", () => {
     await redis.stop();
     await eventually(async () => (await metric(d, UP)) === 0, 10_000, "backend_up 0");
     const calls: Array<[string, () => Promise<unknown>]> = [
-      ["GET /healthz", () => fetch(`${d.url}/healthz`).then((r) => r.status)],
-      ["GET /readyz", () => fetch(`${d.url}/readyz`).then((r) => r.status)],
-      ["GET /metrics", () => fetch(`${d.url}/metrics`).then((r) => r.status)],
-      ["GET /api/v1/projects", () => fetch(`${d.url}/api/v1/projects`).then((r) => r.status)],
-      ["GET project", () => fetch(`${d.url}/api/v1/projects/default/${A}`).then((r) => r.status)],
+      ["GET /healthz", () => api(d, `/healthz`).then((r) => r.status)],
+      ["GET /readyz", () => api(d, `/readyz`).then((r) => r.status)],
+      ["GET /metrics", () => api(d, `/metrics`).then((r) => r.status)],
+      ["GET /api/v1/projects", () => api(d, `/api/v1/projects`).then((r) => r.status)],
+      ["GET project", () => api(d, `/api/v1/projects/default/${A}`).then((r) => r.status)],
       ["berth get", () => cli(d, "get").then((r) => r.code)],
       ["berth describe", () => cli(d, "describe", A).then((r) => r.code)],
     ];

@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import type { ProjectStatus } from "../../../src/api/types.js";
 import { main } from "../../../src/cli/main.js";
 import type { Daemon } from "../operator/daemon.js";
-import { eventually } from "../operator/daemon.js";
+import { api, eventually } from "../operator/daemon.js";
 
 export const IMAGE = "berth-test/busybox:1";
 
@@ -76,7 +76,7 @@ export interface View {
 }
 
 export async function project(d: Daemon, key: string): Promise<View | undefined> {
-  const r = await fetch(`${d.url}/api/v1/projects/${key}`);
+  const r = await api(d, `/api/v1/projects/${key}`);
   return r.ok ? ((await r.json()) as View) : undefined;
 }
 
@@ -115,7 +115,7 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
 
 /** The value of one sample line of /metrics, e.g. `berth_cache_backend_up{tier="redis"}`. */
 export async function metric(d: Daemon, sample: string): Promise<number | undefined> {
-  const text = await fetch(`${d.url}/metrics`).then((r) => r.text());
+  const text = await api(d, `/metrics`).then((r) => r.text());
   const line = text.split("\n").find((l) => l.startsWith(`${sample} `));
   return line === undefined ? undefined : Number(line.slice(sample.length + 1));
 }

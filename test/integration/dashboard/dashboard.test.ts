@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  api,
   cleanupDirs,
   docker,
   eventually,
@@ -27,7 +28,6 @@ import {
 const PREFIX = "dash-";
 const LOGS = "default/dash-logs";
 const WEB = "default/dash-web";
-const TOKEN = "dash-e2e-secret";
 const TOKEN_PROJECT = "default/dash-token";
 
 function loggerSpec(name: string): string {
@@ -65,10 +65,8 @@ async function waitForPhase(
   }
 }
 
-async function apiPhase(d: Daemon, key: string, token?: string): Promise<string | undefined> {
-  const res = await fetch(`${d.url}/api/v1/projects/${key}`, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
+async function apiPhase(d: Daemon, key: string): Promise<string | undefined> {
+  const res = await api(d, `/api/v1/projects/${key}`);
   if (!res.ok) return undefined;
   return ((await res.json()) as { status: { phase?: string } }).status.phase;
 }
@@ -88,6 +86,9 @@ describe("dashboard in Chromium", () => {
     d = await startDaemon({ dir: examples.dir, portRange: "29500-29699" });
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.on("pageerror", (err) => console.error(`page error: ${err.message}`));
+    // as a user does: open the login link berth run printed
+    await page.goto(d.loginUrl ?? "");
+    expect(page.url()).toBe(`${d.url}/`);
   }, 300_000);
 
   afterAll(async () => {
@@ -103,7 +104,7 @@ describe("dashboard in Chromium", () => {
     for (const key of keys) await waitForPhase(page, key, (p) => p === "Running", 90_000);
     for (const key of keys) expect(await shownPhase(page, key)).toBe(await apiPhase(d, key));
     // the published port links point at the URLs the API reports
-    const project = (await (await fetch(`${d.url}/api/v1/projects/${WEB}`)).json()) as {
+    const project = (await (await api(d, `/api/v1/projects/${WEB}`)).json()) as {
       status: { ports: Array<{ url: string }> };
     };
     const href = await page.getAttribute(`tr[data-key="${WEB}"] .ports a`, "href");
@@ -134,11 +135,11 @@ describe("dashboard in Chromium", () => {
     const before = await last();
     await eventually(async () => (await last()) >= before + 2, 10_000, "new log lines");
     // each shown line is one the container printed, as the REST API has it
-    const api = (await (await fetch(`${d.url}/api/v1/projects/${LOGS}/logs?tail=50`)).json()) as {
+    const rest = (await (await api(d, `/api/v1/projects/${LOGS}/logs?tail=50`)).json()) as {
       items: Array<{ line: string; stream: string }>;
     };
     const shownErr = await page.locator(".log-line.stderr .log-text").first().textContent();
-    expect(api.items.some((l) => l.stream === "stderr" && l.line === shownErr)).toBe(true);
+    expect(rest.items.some((l) => l.stream === "stderr" && l.line === shownErr)).toBe(true);
     // stderr is coloured differently from stdout
     const colour = (sel: string) =>
       page.evaluate<string>(`getComputedStyle(document.querySelector(${JSON.stringify(sel)})).color`);
@@ -226,21 +227,14 @@ describe("dashboard in Chromium", () => {
   });
 });
 
-describe("dashboard with a token", () => {
+describe("dashboard login", () => {
   let d: Daemon;
   let browser: Browser;
 
   beforeAll(async () => {
     ensureDashboardBuild();
     browser = await launchBrowser();
-    // BERTH_TOKEN rather than --token: the program's global --token (the client option) takes
-    // `berth run --token` before the run command sees it
-    process.env["BERTH_TOKEN"] = TOKEN;
-    try {
-      d = await startDaemon({ portRange: "29700-29749" });
-    } finally {
-      delete process.env["BERTH_TOKEN"];
-    }
+    d = await startDaemon({ portRange: "29700-29749" });
     writeFileSync(join(d.dir, "dash-token.yaml"), loggerSpec("dash-token"));
   }, 300_000);
 
@@ -256,25 +250,48 @@ describe("dashboard with a token", () => {
     expect((await fetch(`${d.url}/api/v1/projects`)).status).toBe(401);
   });
 
-  it("takes ?token= once, keeps it out of the address bar, and streams logs over an authorised WebSocket", async () => {
-    const page = await browser.newPage();
-    await page.goto(`${d.url}/?token=${TOKEN}#/p/default/dash-token`);
-    expect(page.url()).not.toContain("token=");
+  it("logs in once through the printed URL, drops the code from the address, and streams logs over the WebSocket", async () => {
+    const link = d.loginUrl ?? "";
+    expect(link).toMatch(/\/login\?code=/);
+    expect(
+      d
+        .logs()
+        .split("\n")
+        .filter((l) => l.includes(link)),
+    ).toHaveLength(1); // the terminal line, not a log line
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(link);
+    expect(page.url()).toBe(`${d.url}/`);
+    await page.goto(`${d.url}/#/p/default/dash-token`);
     await page.waitForSelector(".log-line.stdout", { timeout: 60_000 });
-    await page.goto(`${d.url}/`);
-    await page.waitForSelector(phaseSelector(TOKEN_PROJECT));
-    await page.close();
+    // the session cookie is HttpOnly: page scripts see neither it nor the token
+    expect(await page.evaluate<string>("document.cookie")).toBe("");
+    expect(await page.evaluate<number>("sessionStorage.length + localStorage.length")).toBe(0);
+    const cookies = await context.cookies();
+    expect(cookies.find((c) => c.name.startsWith("berth_session_"))).toMatchObject({
+      httpOnly: true,
+      sameSite: "Strict",
+    });
+    expect(JSON.stringify(cookies)).not.toContain(d.token ?? "none");
+    await context.close();
+    // a second browser cannot use the same link
+    const other = await browser.newContext();
+    const again = await other.newPage();
+    const res = await again.goto(link);
+    expect(res?.status()).toBe(401);
+    await other.close();
   });
 
-  it("asks for the token when it has none", async () => {
+  it("asks for the token when it has no session, and keeps no copy of it", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${d.url}/`);
     await page.waitForSelector("#login[open]");
-    await page.fill("#login-token", TOKEN);
+    await page.fill("#login-token", d.token ?? "");
     await page.press("#login-token", "Enter");
     await page.waitForSelector(phaseSelector(TOKEN_PROJECT), { timeout: 30_000 });
-    expect(await page.evaluate<string | null>("sessionStorage.getItem('berth.token')")).toBe(TOKEN);
+    expect(await page.evaluate<number>("sessionStorage.length + localStorage.length")).toBe(0);
     await context.close();
   });
 });

@@ -186,6 +186,8 @@ describe("helm template", () => {
     expect(c.args.slice(0, 2)).toEqual(["run", "--kube"]);
     expect(c.args).toContain(`--lease-namespace=${NAMESPACE}`);
     expect(c.args).toContain("--http=0.0.0.0:7420");
+    // the Service's names pass the Host check
+    expect(c.args).toContain(`--allowed-host=${RELEASE}-berth.${NAMESPACE}.svc`);
     expect(c.args.some((a) => a.startsWith("--namespace"))).toBe(false);
     expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "http" });
     expect(c.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http" });

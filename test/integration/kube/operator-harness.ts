@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readTestEnv } from "../../helpers/env.js";
 import { kubeEnv, kubectl } from "../../helpers/kube.js";
-import { docker, eventually, freePort } from "../operator/daemon.js";
+import { api, docker, eventually, freePort, readStateToken } from "../operator/daemon.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const BIN = join(ROOT, "bin", "berth.js");
@@ -174,6 +174,8 @@ spec:${opts.host ? `\n  host: ${opts.host}` : ""}
 export interface KubeOperator {
   url: string;
   stateDir: string;
+  /** The API token in the state directory (read on first use; made when the HTTP server starts). */
+  readonly token: string | undefined;
   proc: ChildProcess;
   logs(): string;
   /** SIGTERM (or `signal`) and wait for the exit. */
@@ -226,9 +228,14 @@ export async function startOperator(opts: OperatorOptions): Promise<KubeOperator
   proc.stderr?.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
+  let token: string | undefined;
   const op: KubeOperator = {
     url,
     stateDir,
+    get token() {
+      token ??= readStateToken(stateDir);
+      return token;
+    },
     proc,
     logs: () => out,
     async stop(signal: NodeJS.Signals = "SIGTERM") {
@@ -236,7 +243,7 @@ export async function startOperator(opts: OperatorOptions): Promise<KubeOperator
       return exited;
     },
     async metric(name, labels = {}) {
-      const text = await (await fetch(`${url}/metrics`)).text();
+      const text = await (await api(op, "/metrics")).text();
       let sum = 0;
       for (const line of text.split("\n")) {
         const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);

@@ -4,7 +4,7 @@
  * Leases and run only their own projects.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docker, eventually } from "../operator/daemon.js";
+import { api, docker, eventually } from "../operator/daemon.js";
 import {
   getProject,
   kc,
@@ -118,7 +118,7 @@ describe("kube mode: leader election", () => {
     const [leaseA, leaseB] = [await holder("berth-kube-a"), await holder("berth-kube-b")];
     expect(leaseA).not.toBe("");
     expect(leaseA).not.toBe(leaseB);
-    const listed = (await (await fetch(`${ha.url}/api/v1/projects`)).json()) as { items: { name: string }[] };
+    const listed = (await (await api(ha, `/api/v1/projects`)).json()) as { items: { name: string }[] };
     expect(listed.items.map((i) => i.name)).toEqual(["kube-on-a"]);
   }, 180_000);
 });

@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KUBE_ENV_SCRIPT } from "../../helpers/kube.js";
-import { eventually } from "../operator/daemon.js";
+import { api, eventually } from "../operator/daemon.js";
 import {
   getProject,
   kc,
@@ -51,7 +51,7 @@ describe("kube mode: apiserver outage", () => {
     kubeEnvScript("stop-apiserver");
     await new Promise((r) => setTimeout(r, 10_000));
     // The operator keeps serving what it knows while the apiserver is away.
-    const view = await fetch(`${op.url}/api/v1/projects/${NS}/kube-steady`);
+    const view = await api(op, `/api/v1/projects/${NS}/kube-steady`);
     expect(view.status).toBe(200);
     kubeEnvScript("start-apiserver");
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubeEnv } from "../../helpers/kube.js";
 import { call, httpClient } from "../mcp/helpers.js";
-import { docker, eventually } from "../operator/daemon.js";
+import { api, docker, eventually } from "../operator/daemon.js";
 import {
   EXAMPLES,
   getProject,
@@ -151,7 +151,7 @@ describe("kube mode: Projects applied with kubectl", () => {
     expect(labelled?.metadata.labels?.["tier"]).toBe("web");
     expect(labelled?.metadata.generation).toBe(1);
     expect(labelled?.status?.containers?.[0]?.containerID).toBe(id);
-    const view = (await (await fetch(`${op.url}/api/v1/projects/${NS}/kube-edit`)).json()) as {
+    const view = (await (await api(op, `/api/v1/projects/${NS}/kube-edit`)).json()) as {
       labels?: Record<string, string>;
     };
     expect(view.labels?.["tier"]).toBe("web");
@@ -184,8 +184,8 @@ describe("kube mode: Projects applied with kubectl", () => {
     expect(await containersOf("kube-del")).toEqual([]);
     const nets = await docker().listNetworks({ filters: JSON.stringify({ name: [`berth-${NS}-kube-del`] }) });
     expect(nets.filter((n) => n.Name === `berth-${NS}-kube-del`)).toEqual([]);
-    const api = await fetch(`${op.url}/api/v1/projects/${NS}/kube-del`);
-    expect(api.status).toBe(404);
+    const gone = await api(op, `/api/v1/projects/${NS}/kube-del`);
+    expect(gone.status).toBe(404);
   }, 120_000);
 
   describe("events for the important transitions", () => {
@@ -245,7 +245,7 @@ describe("kube mode: Projects applied with kubectl", () => {
         "an InvalidSpec event",
       );
       expect(invalid).toContain("spec.containers[0].healthCheck");
-      const errors = (await (await fetch(`${op.url}/api/v1/errors`)).json()) as {
+      const errors = (await (await api(op, `/api/v1/errors`)).json()) as {
         errors?: { file: string }[];
       };
       expect(JSON.stringify(errors)).toContain(`projects.berth.dev/${NS}/kube-badrule`);
@@ -278,7 +278,7 @@ describe("kube mode: Projects applied with kubectl", () => {
     expect(afterStop.spec["state"]).toBe("Stopped");
 
     // A stale hash is a conflict (the resourceVersion precondition backs it on the server).
-    const stale = await fetch(`${op.url}/api/v1/projects/${NS}/kube-cli/state`, {
+    const stale = await api(op, `/api/v1/projects/${NS}/kube-cli/state`, {
       method: "PUT",
       headers: { "content-type": "application/json", "if-match": '"0000000000000000"' },
       body: JSON.stringify({ state: "Running" }),

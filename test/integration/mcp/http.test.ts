@@ -13,7 +13,8 @@ import {
 } from "../operator/daemon.js";
 import { call, failure, httpClient, text, webProject } from "./helpers.js";
 
-const TOKEN = "mcp-test-token";
+/** The daemon's own token, read from its state directory as the CLI does. */
+let TOKEN = "";
 const suffix = Math.random().toString(36).slice(2, 7);
 const name = (n: string) => `mcp-${n}-${suffix}`;
 
@@ -23,7 +24,8 @@ describe("MCP over Streamable HTTP on berth run", () => {
   const created: string[] = [];
 
   beforeAll(async () => {
-    daemon = await startDaemon({ portRange: "29100-29299", extraArgs: ["--token", TOKEN] });
+    daemon = await startDaemon({ portRange: "29100-29299" });
+    TOKEN = daemon.token ?? "";
     client = await httpClient(daemon.url, TOKEN);
   });
 
@@ -70,9 +72,14 @@ describe("MCP over Streamable HTTP on berth run", () => {
       req.end(JSON.stringify(init));
     });
     expect(rebound).toBe(403);
-    const local = await post({ ...auth, origin: "http://localhost:3000" });
-    expect(local.status).toBe(200);
-    expect(local.headers.get("mcp-session-id")).toBeTruthy();
+    // a page on another loopback port is another origin too (and a browser would need CORS, never granted)
+    const otherPort = await post({ ...auth, origin: "http://localhost:3000" });
+    expect(otherPort.status).toBe(403);
+    const sameOrigin = await post({ ...auth, origin: daemon.url });
+    expect(sameOrigin.status).toBe(200);
+    const program = await post(auth);
+    expect(program.status).toBe(200);
+    expect(program.headers.get("mcp-session-id")).toBeTruthy();
   });
 
   it("lists every tool with schemas and all four annotations", async () => {

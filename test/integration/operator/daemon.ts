@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,8 +26,12 @@ export interface Daemon {
   dir: string;
   stateDir: string;
   url: string;
+  /** The API token, read from `<stateDir>/token` as the CLI does (undefined with --no-auth or --token). */
+  token: string | undefined;
   proc: ChildProcess;
   logs: () => string;
+  /** The one-time dashboard login URL `berth run` printed (undefined with --no-auth). */
+  loginUrl: string | undefined;
   /** SIGTERM (or `signal`) and wait for exit. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -82,10 +86,15 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  const explicit = opts.extraArgs?.some(
+    (a) => a === "--no-auth" || a === "--token" || a.startsWith("--token="),
+  );
   return {
     dir,
     stateDir,
     url,
+    token: explicit ? undefined : readStateToken(stateDir),
+    loginUrl: /berth: dashboard: (http:\/\/\S+\/login\?code=\S+)/.exec(out)?.[1],
     proc,
     logs: () => out,
     async stop(signal: NodeJS.Signals = "SIGTERM") {
@@ -93,6 +102,29 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       return exited;
     },
   };
+}
+
+/** The API token a daemon created in its state directory (what the CLI reads). */
+export function readStateToken(stateDir: string): string {
+  return readFileSync(join(stateDir, "token"), "utf8").trim();
+}
+
+/** The Authorization header of a daemon's token; empty when it runs without one. */
+export function authHeaders(d: { token: string | undefined }): Record<string, string> {
+  return d.token ? { authorization: `Bearer ${d.token}` } : {};
+}
+
+/** fetch on a daemon's API with its token (and application/json for string bodies without a type). */
+export function api(
+  d: { url: string; token: string | undefined },
+  path: string,
+  init: RequestInit = {},
+): Promise<Response> {
+  const headers = new Headers(init.headers);
+  for (const [k, v] of Object.entries(authHeaders(d))) if (!headers.has(k)) headers.set(k, v);
+  if (typeof init.body === "string" && !headers.has("content-type"))
+    headers.set("content-type", "application/json");
+  return fetch(`${d.url}${path}`, { ...init, headers });
 }
 
 /** dockerode on the test engine. */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ProjectStatus } from "../../../src/api/types.js";
-import { cleanupDirs, eventually, removeProjects, startDaemon, type Daemon } from "./daemon.js";
+import { api, cleanupDirs, eventually, removeProjects, startDaemon, type Daemon } from "./daemon.js";
 
 const IMAGE = "berth-test/busybox:1";
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -35,7 +35,7 @@ spec:
 }
 
 async function list(d: Daemon): Promise<View[]> {
-  const r = await fetch(`${d.url}/api/v1/projects?namespace=life`);
+  const r = await api(d, `/api/v1/projects?namespace=life`);
   return ((await r.json()) as { items: View[] }).items.filter((v) => v.namespace === "life");
 }
 
@@ -76,7 +76,7 @@ describe("operator and engine restarts", () => {
     daemons.push(second);
     const after = ids(await allRunning(second, names));
     expect(after).toEqual(before);
-    const created = await fetch(`${second.url}/metrics`).then((r) => r.text());
+    const created = await api(second, `/metrics`).then((r) => r.text());
     expect(created).not.toMatch(/berth_docker_api_requests_total\{op="createContainer",result="ok"\} [1-9]/);
   });
 
@@ -100,7 +100,7 @@ describe("operator and engine restarts", () => {
   it("passes promtool's check of /metrics with the controller metric names", async () => {
     const d = daemons[daemons.length - 1];
     if (!d) throw new Error("no daemon");
-    const text = await fetch(`${d.url}/metrics`).then((r) => r.text());
+    const text = await api(d, `/metrics`).then((r) => r.text());
     for (const name of [
       "controller_runtime_reconcile_total",
       "controller_runtime_reconcile_errors_total",

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../../src/cli/main.js";
 import type { ProjectStatus } from "../../../src/api/types.js";
-import { cleanupDirs, docker, eventually, removeProjects, startDaemon, type Daemon } from "./daemon.js";
+import { api, cleanupDirs, docker, eventually, removeProjects, startDaemon, type Daemon } from "./daemon.js";
 
 const IMAGE = "berth-test/busybox:1";
 const BIN = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
@@ -43,7 +43,7 @@ interface View {
 }
 
 async function project(d: Daemon, key: string): Promise<View | undefined> {
-  const r = await fetch(`${d.url}/api/v1/projects/${key}`);
+  const r = await api(d, `/api/v1/projects/${key}`);
   return r.ok ? ((await r.json()) as View) : undefined;
 }
 
@@ -283,9 +283,9 @@ describe("file-mode reconcile against the real Docker engine", () => {
       expect(info.State.Running).toBe(true);
       expect(info.Config.Labels["berth.dev/instance"]).toMatch(/^.+:[0-9a-f]{12}$/);
       // Nor does it follow their logs or sample them: the project is unknown to it.
-      const logs = await fetch(`${other.url}/api/v1/projects/default/${p}/logs`);
+      const logs = await api(other, `/api/v1/projects/default/${p}/logs`);
       expect(logs.status).toBe(404);
-      expect(await (await fetch(`${other.url}/metrics`)).text()).not.toContain(`default/${p}`);
+      expect(await (await api(other, `/metrics`)).text()).not.toContain(`default/${p}`);
     } finally {
       await other.stop();
       cleanupDirs(other.dir, other.stateDir);

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ProjectStatus } from "../../../src/api/types.js";
-import { cleanupDirs, eventually, removeProjects, startDaemon, type Daemon } from "./daemon.js";
+import { api, cleanupDirs, eventually, removeProjects, startDaemon, type Daemon } from "./daemon.js";
 
 const suffix = Math.random().toString(36).slice(2, 7);
 const NAME = `once-${suffix}`;
@@ -25,7 +25,7 @@ spec:
 async function phase(d: Daemon, want: string): Promise<ProjectStatus> {
   return eventually(
     async () => {
-      const r = await fetch(`${d.url}/api/v1/projects/life/${NAME}`);
+      const r = await api(d, `/api/v1/projects/life/${NAME}`);
       if (!r.ok) return undefined;
       const { status } = (await r.json()) as { status: ProjectStatus };
       return status.phase === want ? status : undefined;
@@ -82,7 +82,7 @@ describe("a host port taken by another operator while a project was stopped", ()
   async function projectPhase(d: Daemon, name: string, want: string): Promise<ProjectStatus> {
     return eventually(
       async () => {
-        const r = await fetch(`${d.url}/api/v1/projects/life/${name}`);
+        const r = await api(d, `/api/v1/projects/life/${name}`);
         const status = r.ok ? ((await r.json()) as { status: ProjectStatus }).status : undefined;
         return status?.phase === want ? status : undefined;
       },

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LogLine } from "../../../src/streams/log-line.js";
-import { eventually, type Daemon } from "../operator/daemon.js";
+import { api, eventually, type Daemon } from "../operator/daemon.js";
 
 export const IMAGE = "berth-test/busybox:1";
 export const NS = "streams";
@@ -44,7 +44,7 @@ spec:
 
 /** GET .../logs with a query string; throws on a non-200. */
 export async function queryLogs(d: Daemon, name: string, query = ""): Promise<LogLine[]> {
-  const r = await fetch(`${d.url}/api/v1/projects/${NS}/${name}/logs${query ? `?${query}` : ""}`);
+  const r = await api(d, `/api/v1/projects/${NS}/${name}/logs${query ? `?${query}` : ""}`);
   if (!r.ok) throw new Error(`logs query answered ${r.status}: ${await r.text()}`);
   return ((await r.json()) as { items: LogLine[] }).items;
 }
@@ -53,7 +53,7 @@ export async function queryLogs(d: Daemon, name: string, query = ""): Promise<Lo
 export async function waitRunning(d: Daemon, name: string): Promise<void> {
   await eventually(
     async () => {
-      const r = await fetch(`${d.url}/api/v1/projects/${NS}/${name}`);
+      const r = await api(d, `/api/v1/projects/${NS}/${name}`);
       if (!r.ok) return false;
       const v = (await r.json()) as { status?: { phase?: string } };
       return v.status?.phase === "Running";

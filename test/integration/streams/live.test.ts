@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { cleanupDirs, eventually, removeProjects, startDaemon, type Daemon } from "../operator/daemon.js";
+import {
+  api,
+  cleanupDirs,
+  eventually,
+  removeProjects,
+  startDaemon,
+  type Daemon,
+} from "../operator/daemon.js";
 import { NS, waitRunning, writeProject } from "./helpers.js";
 
 const suffix = Math.random().toString(36).slice(2, 7);
@@ -8,7 +15,7 @@ const flood = `flood-${suffix}`;
 const sse = `sse-${suffix}`;
 
 async function rss(d: Daemon): Promise<number> {
-  const text = await (await fetch(`${d.url}/metrics`)).text();
+  const text = await (await api(d, `/metrics`)).text();
   return Number(
     text
       .split("\n")
@@ -132,7 +139,7 @@ describe("live streams", () => {
     expect(last?.[0]).toBe("sample");
     expect((last?.[1] as { container: string; cpuCores: number }).container).toBe("app");
     expect((last?.[1] as { cpuCores: number }).cpuCores).toBeGreaterThan(0.3);
-    const missing = await fetch(`${d.url}/api/v1/projects/${NS}/nope/metrics/stream`);
+    const missing = await api(d, `/api/v1/projects/${NS}/nope/metrics/stream`);
     expect(missing.status).toBe(404);
     await eventually(async () => true);
   }, 60_000);

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  api,
   cleanupDirs,
   docker,
   eventually,
@@ -89,10 +90,10 @@ describe("container logs", () => {
   }, 120_000);
 
   it("rejects an invalid regex with its position, and follows with berth logs -f", async () => {
-    const bad = await fetch(`${d.url}/api/v1/projects/${NS}/${fast}/logs?grep=${encodeURIComponent("ab(c")}`);
+    const bad = await api(d, `/api/v1/projects/${NS}/${fast}/logs?grep=${encodeURIComponent("ab(c")}`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/position 4/);
-    const missing = await fetch(`${d.url}/api/v1/projects/${NS}/nope-${suffix}/logs`);
+    const missing = await api(d, `/api/v1/projects/${NS}/nope-${suffix}/logs`);
     expect(missing.status).toBe(404);
 
     writeProject(d, cli, "i=0; while true; do i=$((i+1)); echo tick $i; usleep 50000; done");

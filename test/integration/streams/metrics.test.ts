@@ -1,7 +1,14 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanupDirs, eventually, removeProjects, startDaemon, type Daemon } from "../operator/daemon.js";
+import {
+  api,
+  cleanupDirs,
+  eventually,
+  removeProjects,
+  startDaemon,
+  type Daemon,
+} from "../operator/daemon.js";
 import { NS, waitRunning, writeProject } from "./helpers.js";
 
 const suffix = Math.random().toString(36).slice(2, 7);
@@ -10,7 +17,7 @@ const idle = `idle-${suffix}`;
 
 /** Value of a series on /metrics, or undefined when it is absent. */
 async function series(d: Daemon, name: string, project: string): Promise<number | undefined> {
-  const text = await (await fetch(`${d.url}/metrics`)).text();
+  const text = await (await api(d, `/metrics`)).text();
   const line = text.split("\n").find((l) => l.startsWith(`${name}{`) && l.includes(`project="${project}"`));
   return line === undefined ? undefined : Number(line.split(" ").at(-1));
 }
@@ -45,9 +52,9 @@ describe("container metrics", () => {
     expect(await series(d, "berth_container_memory_working_set_bytes", idle)).toBeGreaterThan(0);
     expect(await series(d, "berth_container_network_receive_bytes_total", idle)).toBeGreaterThanOrEqual(0);
 
-    const api = await (await fetch(`${d.url}/api/v1/projects/${NS}/${busy}/metrics`)).json();
+    const rest: unknown = await (await api(d, `/api/v1/projects/${NS}/${busy}/metrics`)).json();
     const points = (
-      api as { items: Array<{ container: string; points: Array<{ cpuCores: number; source: string }> }> }
+      rest as { items: Array<{ container: string; points: Array<{ cpuCores: number; source: string }> }> }
     ).items[0]?.points;
     expect(points?.length).toBeGreaterThan(2);
     expect(points?.at(-1)?.cpuCores).toBeGreaterThan(0.5);

@@ -1,7 +1,14 @@
 import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readTestEnv } from "../../helpers/env.js";
-import { cleanupDirs, eventually, removeProjects, startDaemon, type Daemon } from "../operator/daemon.js";
+import {
+  api,
+  cleanupDirs,
+  eventually,
+  removeProjects,
+  startDaemon,
+  type Daemon,
+} from "../operator/daemon.js";
 import { NS, numberedLines, queryLogs, sequenceProblems, waitRunning, writeProject } from "./helpers.js";
 import { NatsServerProcess } from "./nats-server.js";
 
@@ -22,7 +29,7 @@ function collect(sub: Subscription): string[] {
 }
 
 async function metric(d: Daemon, name: string): Promise<number> {
-  const text = await (await fetch(`${d.url}/metrics`)).text();
+  const text = await (await api(d, `/metrics`)).text();
   const line = text.split("\n").find((l) => l.startsWith(name));
   return Number(line?.split(" ").at(-1) ?? NaN);
 }

@@ -38,6 +38,7 @@ describe("daemon commands against a real HTTP server", () => {
       service: api,
       logger: nopLogger,
       ready: () => true,
+      auth: "none",
     });
     env = { BERTH_SERVER: server.address.url };
     dir = mkdtempSync(join(tmpdir(), "berth-cli-"));
@@ -64,6 +65,26 @@ describe("daemon commands against a real HTTP server", () => {
     expect(io.stdout).toMatch(/^web +Running +1\/1 +20001->8080\/tcp +\S+$/m);
     expect(io.stdout).not.toContain("db");
     expect(api.calls[0]?.args[0]).toEqual({ namespace: "default" });
+  });
+
+  it("get warns on stderr about parts of the spec directory that are not watched", async () => {
+    api.conditions = [
+      {
+        type: "SpecsWatched",
+        status: "False",
+        reason: "TreeTooLarge",
+        message: "the spec directory holds more than 20000 entries; the rest is not watched",
+        lastTransitionTime: "2026-01-01T00:00:00Z",
+      },
+    ];
+    try {
+      const io = captureIo();
+      expect(await run(io, "get")).toBe(0);
+      expect(io.stderr).toContain("warning: TreeTooLarge: the spec directory holds more than 20000 entries");
+      expect(io.stdout).toContain("web");
+    } finally {
+      api.conditions = [];
+    }
   });
 
   it("get -A adds the namespace column; -o json and -o yaml print resources", async () => {

@@ -30,6 +30,7 @@ describe("berth logs against the log routes", () => {
       service: new FakeApi(),
       logger: nopLogger,
       ready: () => true,
+      auth: "none",
       routes: [
         (r) =>
           registerLogRoutes(r, {

@@ -73,7 +73,7 @@ describe("dashboard routes", () => {
       ready: () => true,
       routes: [(router) => registerDashboardRoutes(router, root)],
       isPublicPath: isDashboardPath,
-      ...(token ? { token } : {}),
+      auth: token ? { token } : "none",
     });
     servers.push(server);
     return server.address.url;

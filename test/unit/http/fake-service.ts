@@ -10,6 +10,7 @@ import type { ProjectView } from "../../../src/controller/service-view.js";
 import type { WaitOptions, WaitResult } from "../../../src/controller/service-wait.js";
 import type { WriteOptions, WriteResult } from "../../../src/controller/spec-writer.js";
 import type { ProjectApi } from "../../../src/http/routes.js";
+import type { SpecWatchCondition } from "../../../src/controller/watch-problems.js";
 
 /** A ProjectView with sensible defaults; `over` replaces fields. */
 export function view(name: string, over: Partial<ProjectView> = {}): ProjectView {
@@ -59,10 +60,20 @@ export class FakeApi implements ProjectApi {
   wait: (results: readonly WriteResult[], options: WaitOptions) => Promise<WaitResult> = () =>
     Promise.resolve({ outcome: "converged", message: "Running (1/1 ready)" });
 
+  /** Conditions info() reports (what is not watched). */
+  conditions: SpecWatchCondition[] = [];
+
   constructor(public views: ProjectView[] = [view("web")]) {}
 
   info() {
-    return { dir: "/specs", version: "0.0.0-test", pid: 42, http: "http://127.0.0.1:7420", ready: true };
+    const base = {
+      dir: "/specs",
+      version: "0.0.0-test",
+      pid: 42,
+      http: "http://127.0.0.1:7420",
+      ready: true,
+    };
+    return this.conditions.length ? { ...base, conditions: this.conditions } : base;
   }
 
   list(filter: ProjectFilter = {}): ProjectView[] {

@@ -38,11 +38,18 @@ describe("HTTP server", () => {
       service: api,
       logger: memoryLogger(logs),
       ready: () => ready,
+      auth: "none",
       ...over,
     });
     servers.push(server);
     const url = server.address.url;
-    const call = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init);
+    // Writes declare their media type, as the CLI does (a bare string body would be text/plain).
+    const call = (path: string, init?: RequestInit) => {
+      const headers = new Headers(init?.headers);
+      if (init?.body !== undefined && !headers.has("content-type"))
+        headers.set("content-type", "application/yaml");
+      return fetch(`${url}${path}`, { ...init, headers });
+    };
     return { api, logs, server, url, call, setReady: (r: boolean) => (ready = r) };
   }
 
@@ -129,6 +136,24 @@ describe("HTTP server", () => {
     expect(error.details?.errors?.[0]).toMatchObject({ file: "request", line: 4, column: 3, path: "spec" });
   });
 
+  it("refuses simple cross-site writes before the service sees them", async () => {
+    const { call, api } = await start();
+    const plain = await call("/api/v1/projects", {
+      method: "POST",
+      body: "kind: Project\n",
+      headers: { "content-type": "text/plain", origin: "http://evil.example" },
+    });
+    expect(plain.status).toBe(403);
+    const form = await call("/api/v1/projects", {
+      method: "POST",
+      body: "a=b",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(form.status).toBe(415);
+    expect((await errorOf(form)).code).toBe("UnsupportedMediaType");
+    expect(api.calls).toEqual([]);
+  });
+
   it("refuses bodies over the limit with 413, by Content-Length or while streaming", async () => {
     const { call, url } = await start({ maxBodyBytes: 1024 });
     const big = await call("/api/v1/projects", { method: "POST", body: "x".repeat(1025) });
@@ -137,7 +162,7 @@ describe("HTTP server", () => {
     const status = await new Promise<number>((resolve, reject) => {
       const req = request(
         `${url}/api/v1/projects`,
-        { method: "POST", headers: { "transfer-encoding": "chunked" } },
+        { method: "POST", headers: { "transfer-encoding": "chunked", "content-type": "application/yaml" } },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
@@ -268,7 +293,7 @@ describe("HTTP server", () => {
   });
 
   it("requires a bearer token when one is set, except on the probes", async () => {
-    const { call } = await start({ token: "s3cret-token" });
+    const { call } = await start({ auth: { token: "s3cret-token" } });
     const none = await call("/api/v1/projects");
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toMatch(/^Bearer/);
@@ -287,11 +312,13 @@ describe("HTTP server", () => {
       logger: memoryLogger([]),
       ready: () => true,
     };
-    await expect(startHttpServer({ ...base, host: "0.0.0.0" })).rejects.toBeInstanceOf(InsecureBindError);
-    await expect(startHttpServer({ ...base, host: "::", token: "" })).rejects.toThrow(
+    await expect(startHttpServer({ ...base, host: "0.0.0.0", auth: "none" })).rejects.toBeInstanceOf(
+      InsecureBindError,
+    );
+    await expect(startHttpServer({ ...base, host: "::", auth: "none" })).rejects.toThrow(
       /without a bearer token/,
     );
-    const server = await startHttpServer({ ...base, host: "0.0.0.0", token: "t" });
+    const server = await startHttpServer({ ...base, host: "0.0.0.0", auth: { token: "t" } });
     servers.push(server);
     expect(server.address.port).toBeGreaterThan(0);
   });

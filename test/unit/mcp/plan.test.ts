@@ -28,7 +28,12 @@ function project(containers: ContainerSpec[], state: "Running" | "Stopped" = "Ru
 }
 
 /** An observed container created from `spec` with host port `hostPort`, as the reconciler labels it. */
-function observed(spec: ContainerSpec, hostPort: number, running = true): ObservedContainer {
+function observed(
+  spec: ContainerSpec,
+  hostPort: number,
+  running = true,
+  hostPaths: string[] = [],
+): ObservedContainer {
   const hash = containerHash({
     key: KEY,
     spec,
@@ -36,7 +41,7 @@ function observed(spec: ContainerSpec, hostPort: number, running = true): Observ
     imageID: IMAGE_ID,
     network: "berth-default-shop",
     publishAddress: "127.0.0.1",
-    specDir: "/specs",
+    hostPaths,
     restartedAt: undefined,
   });
   return {
@@ -70,7 +75,7 @@ function input(p: Project, obs: ObservedContainer[], previous?: ContainerSpec[])
     previous: previous ? project(previous).spec : undefined,
     observed: obs,
     knownPorts: [{ container: "api", name: "http", containerPort: 80, hostPort: 29001, protocol: "TCP" }],
-    specDir: "/specs",
+    hostPaths: new Map(),
     publishAddress: "127.0.0.1",
   };
 }
@@ -119,6 +124,25 @@ describe("dry-run plans", () => {
     ]);
     const stopped = planProject(input(project([api], "Stopped"), [observed(api, 29001)], [api]));
     expect(stopped.containers).toEqual([{ name: "api", action: "stop" }]);
+  });
+
+  it("predicts the hash of a container with volumes from their real paths", () => {
+    const api = container("api", "img:1", {
+      volumes: [{ hostPath: "./data", mountPath: "/data", readOnly: false }],
+    });
+    const running = [observed(api, 29001, true, ["/real/data"])];
+    const same = planProject({
+      ...input(project([api]), running, [api]),
+      hostPaths: new Map([["api", ["/real/data"]]]),
+    });
+    expect(same.containers).toEqual([{ name: "api", action: "keep" }]);
+    const moved = planProject({
+      ...input(project([api]), running, [api]),
+      hostPaths: new Map([["api", ["/other"]]]),
+    });
+    expect(moved.containers[0]).toMatchObject({ name: "api", action: "replace" });
+    const unknown = planProject(input(project([api]), running, [api]));
+    expect(unknown.containers[0]).toMatchObject({ name: "api", action: "replace" });
   });
 
   it("keeps fixed host ports as the spec says", () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseProjects } from "../../../src/api/index.js";
 import type { ContainerSpec } from "../../../src/api/types.js";
-import { TerminalError } from "../../../src/controller/errors.js";
 import { containerHash, createSpec, type ContainerInputs } from "../../../src/reconcilers/container-spec.js";
 
 function spec(extra: string): ContainerSpec {
@@ -20,7 +19,7 @@ function inputs(c: ContainerSpec, over: Partial<ContainerInputs> = {}): Containe
     imageID: "sha256:abc",
     network: "berth-default-p",
     publishAddress: "127.0.0.1",
-    specDir: "/specs",
+    hostPaths: c.volumes?.map((v) => `/real/${v.hostPath}`) ?? [],
     restartedAt: undefined,
     ...over,
   };
@@ -32,7 +31,7 @@ describe("container spec and hash", () => {
   );
 
   it("maps the spec onto Docker's create body", () => {
-    const body = createSpec(inputs(c), "berth-default-p-api", "h", { allowedRoots: [] });
+    const body = createSpec(inputs(c), "berth-default-p-api", "h");
     expect(body).toMatchObject({
       name: "berth-default-p-api",
       Image: "img:1",
@@ -52,7 +51,7 @@ describe("container spec and hash", () => {
         NetworkMode: "berth-default-p",
         PortBindings: { "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "20100" }] },
         RestartPolicy: { Name: "on-failure" },
-        Binds: ["/specs/data:/data:ro"],
+        Binds: ["/real/data:/data:ro"],
         Memory: 64 * 2 ** 20,
         NanoCpus: 5e8,
       },
@@ -60,15 +59,16 @@ describe("container spec and hash", () => {
     });
   });
 
-  it("refuses a volume outside the allowed roots as a terminal error", () => {
-    const outside = spec(", volumes: [{hostPath: /etc, mountPath: /x}]");
-    expect(() => createSpec(inputs(outside), "n", "h", { allowedRoots: ["/specs"] })).toThrow(TerminalError);
-    expect(() => createSpec(inputs(outside), "n", "h", { allowedRoots: ["/specs"] })).toThrow(
-      /outside the allowed roots/,
+  it("binds each volume from its resolved real path, never from the path as written", () => {
+    const linked = spec(", volumes: [{hostPath: ./link, mountPath: /a}, {hostPath: /abs, mountPath: /b}]");
+    const body = createSpec(inputs(linked, { hostPaths: ["/w/real", "/abs"] }), "n", "h");
+    expect(body.HostConfig?.Binds).toEqual(["/w/real:/a", "/abs:/b"]);
+    expect(() => createSpec(inputs(linked, { hostPaths: ["/w/real"] }), "n", "h")).toThrow(
+      /no resolved host path/,
     );
   });
 
-  it("changes the hash with the spec, host ports, image, restart marker and volume base only", () => {
+  it("changes the hash with the spec, host ports, image, restart marker and real volume paths only", () => {
     const base = containerHash(inputs(c));
     expect(containerHash(inputs(c))).toBe(base);
     expect(containerHash(inputs(spec(", env: [{name: A, value: c}]")))).not.toBe(base);
@@ -83,8 +83,7 @@ describe("container spec and hash", () => {
     ).not.toBe(base);
     expect(containerHash(inputs(c, { imageID: "sha256:def" }))).not.toBe(base);
     expect(containerHash(inputs(c, { restartedAt: "2026-01-01T00:00:00Z" }))).not.toBe(base);
-    expect(containerHash(inputs(c, { specDir: "/elsewhere" }))).not.toBe(base);
-    const plain = spec("");
-    expect(containerHash(inputs(plain, { specDir: "/elsewhere" }))).toBe(containerHash(inputs(plain)));
+    expect(containerHash(inputs(c, { hostPaths: ["/re-pointed/data"] }))).not.toBe(base);
+    expect(containerHash(inputs(c, { hostPaths: ["/real/data"] }))).toBe(base);
   });
 });

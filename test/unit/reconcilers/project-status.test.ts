@@ -59,6 +59,7 @@ function findings(over: Partial<ReconcileFindings> = {}): ReconcileFindings {
     assignments: [{ container: "a", portName: "http", containerPort: 80, hostPort: 20001, protocol: "TCP" }],
     portConflicts: [],
     imageErrors: [],
+    pathErrors: [],
     failures: [],
     probes: new Map(),
     publishHost: "127.0.0.1",
@@ -173,5 +174,40 @@ describe("computeStatus", () => {
     const later = computeStatus({ ...findings({ desired: d }), now: "2026-01-03T00:00:00Z" }, first);
     expect(cond(later, "SpecValid")?.lastTransitionTime).toBe("2026-01-02T00:00:00Z");
     expect(cond(later, "Ready")?.lastTransitionTime).toBe("2026-01-02T00:00:00Z");
+  });
+
+  it("is Failed with SpecValid=False naming the path when a spec path is refused", () => {
+    const outside = {
+      reason: "PathNotAllowed" as const,
+      message:
+        'spec.containers[0].volumes[0].hostPath "./link" (/d/link) resolves through a symbolic link to /tmp/x',
+    };
+    const missing = {
+      reason: "PathMissing" as const,
+      message: "spec.containers[1].build.context does not exist",
+    };
+    const s = computeStatus(findings({ pathErrors: [outside, missing] }), undefined);
+    expect(s.phase).toBe("Failed");
+    expect(cond(s, "SpecValid")).toMatchObject({ status: "False", reason: "PathNotAllowed" });
+    expect(cond(s, "SpecValid")?.message).toBe(`${outside.message}; ${missing.message}`);
+    expect(cond(s, "Ready")).toMatchObject({ status: "False", reason: "PathNotAllowed" });
+    expect(cond(s, "Ready")?.message).toContain("/tmp/x");
+    const onlyMissing = computeStatus(findings({ pathErrors: [missing] }), undefined);
+    expect(cond(onlyMissing, "SpecValid")).toMatchObject({ status: "False", reason: "PathMissing" });
+    expect(cond(computeStatus(findings(), undefined), "SpecValid")).toMatchObject({
+      status: "True",
+      reason: "Valid",
+      message: "",
+    });
+  });
+
+  it("keeps InvalidSpec as the reason when the document is invalid too, and says both", () => {
+    const d = desired();
+    d.specErrors = [{ code: "Syntax", file: "p.yaml", line: 2, column: 1, path: "", message: "bad" }];
+    const path = { reason: "PathMissing" as const, message: "hostPath ./data does not exist" };
+    const s = computeStatus(findings({ desired: d, pathErrors: [path] }), undefined);
+    expect(cond(s, "SpecValid")).toMatchObject({ status: "False", reason: "InvalidSpec" });
+    expect(cond(s, "SpecValid")?.message).toContain("p.yaml:2:1 bad");
+    expect(cond(s, "SpecValid")?.message).toContain("hostPath ./data does not exist");
   });
 });

@@ -100,6 +100,19 @@ export function listLocks(lockDir: string): LockHolder[] {
 }
 
 /**
+ * Records a running operator that takes no directory lock (kube mode: its Lease guards it) in
+ * `lockDir`, so that this user's CLI finds its address and state directory like a lock holder's.
+ * Not exclusive; one file per process. Returns the function that removes it.
+ */
+export function registerOperator(lockDir: string, holder: LockHolder): () => void {
+  mkdirSync(lockDir, { recursive: true, mode: 0o700 });
+  checkLockDir(lockDir);
+  const path = join(lockDir, `process-${holder.pid}.json`);
+  writeFileSync(path, JSON.stringify(holder), { mode: 0o600 });
+  return () => rmSync(path, { force: true });
+}
+
+/**
  * Takes the lock of a watched directory in `lockDir` (one per host, whatever the state
  * directory); a lock whose process is gone is taken over. Throws AlreadyRunningError naming the
  * holder. Returns the release function.

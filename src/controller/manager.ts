@@ -23,7 +23,7 @@ import { Controller, sourceFromFunction, type Enqueue, type Reconcile, type Sour
 import type { DesiredReader } from "./desired.js";
 import { DesiredStore } from "./desired-store.js";
 import { FileSource } from "./file-source.js";
-import { acquireDirLock } from "./lock.js";
+import { acquireDirLock, registerOperator } from "./lock.js";
 import { registerControllerMetrics, registerSpecWatchMetrics, registerWorkQueueMetrics } from "./metrics.js";
 import type { RunOptions } from "./options.js";
 import { FileSpecWriter, type SpecWriter } from "./spec-writer.js";
@@ -124,17 +124,20 @@ export async function startManager(
   signal: AbortSignal,
   backend?: BackendFactory,
 ): Promise<Manager> {
-  // Kube mode has no directory to guard; its Lease keeps a second instance from reconciling.
-  if (backend) return assemble(options, logger, signal, () => {}, backend);
-  const release = acquireDirLock(defaultLockDir(), {
+  const holder = {
     pid: process.pid,
     dir: options.dir,
     http: `${options.httpHost}:${options.httpPort}`,
     startedAt: new Date().toISOString(),
     stateDir: options.stateDir,
-  });
+  };
+  // Kube mode has no directory to guard (its Lease keeps a second instance from reconciling); it
+  // is only recorded, so that the CLI finds its token.
+  const release = backend
+    ? registerOperator(defaultLockDir(), holder)
+    : acquireDirLock(defaultLockDir(), holder);
   try {
-    return await assemble(options, logger, signal, release, fileBackend);
+    return await assemble(options, logger, signal, release, backend ?? fileBackend);
   } catch (err) {
     release();
     throw err;

@@ -312,7 +312,7 @@ describe("kube mode: Projects applied with kubectl", () => {
   it("MCP tools edit the custom resources too, with the same conflict check", async () => {
     await kc(["apply", "-f", "-"], projectYaml(NS, "kube-mcp"));
     await waitRunning(NS, "kube-mcp");
-    const client = await httpClient(op.url, undefined, "kube-test");
+    const client = await httpClient(op.url, op.token, "kube-test");
     try {
       // A dry run plans from this operator's containers: the running one is kept or replaced.
       const same = await call(client, "apply_project", {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
   api,
+  authHeaders,
   cleanupDirs,
   eventually,
   removeProjects,
@@ -26,6 +27,7 @@ async function rss(d: Daemon): Promise<number> {
 
 /** Reads SSE events from a stream until `enough` says so or the time is up. */
 async function readSse(
+  d: Daemon,
   url: string,
   enough: (events: Array<[string, unknown]>) => boolean,
 ): Promise<Array<[string, unknown]>> {
@@ -33,7 +35,7 @@ async function readSse(
   const timer = setTimeout(() => ac.abort(), 20_000);
   const events: Array<[string, unknown]> = [];
   try {
-    const res = await fetch(url, { signal: ac.signal });
+    const res = await fetch(url, { signal: ac.signal, headers: authHeaders(d) });
     expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
     let buffer = "";
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -77,8 +79,8 @@ describe("live streams", () => {
     const url = `${d.url.replace("http", "ws")}/api/v1/projects/${NS}/${flood}/logs/stream?tail=10`;
     const open = (ws: WebSocket) =>
       new Promise<void>((resolve, reject) => ws.once("open", resolve).once("error", reject));
-    const fast = new WebSocket(url);
-    const slow = new WebSocket(url);
+    const fast = new WebSocket(url, { headers: authHeaders(d) });
+    const slow = new WebSocket(url, { headers: authHeaders(d) });
     await Promise.all([open(fast), open(slow)]);
     let fastLines = 0;
     let fastClosed: number | undefined;
@@ -116,7 +118,7 @@ describe("live streams", () => {
   }, 90_000);
 
   it("streams metrics samples and phase events over SSE", async () => {
-    const events = readSse(`${d.url}/api/v1/events?namespace=${NS}`, (es) =>
+    const events = readSse(d, `${d.url}/api/v1/events?namespace=${NS}`, (es) =>
       es.some(
         ([, e]) =>
           (e as { project: string; phase: string }).project === `${NS}/${sse}` &&
@@ -131,6 +133,7 @@ describe("live streams", () => {
     expect(phases).toContain("Running");
     await waitRunning(d, sse);
     const samples = await readSse(
+      d,
       `${d.url}/api/v1/projects/${NS}/${sse}/metrics/stream`,
       (es) => es.length >= 3,
     );

@@ -15,11 +15,11 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import { Redis } from "ioredis";
 import { Registry } from "prom-client";
-import { openPortTiers } from "../src/cache/tiers.js";
-import { serveManager } from "../src/cli/serve.js";
-import { startManager, type Manager } from "../src/controller/manager.js";
+import { openPortTiers } from "../src/ports/tiers.js";
+import { serveManager } from "../src/operator/serve.js";
+import { startManager, type Manager } from "../src/operator/manager.js";
 import { benchRunOptions } from "./options.js";
-import { FilePortRegistry, PortAllocator } from "../src/reconcilers/ports.js";
+import { FilePortRegistry, PortAllocator } from "../src/ports/allocator.js";
 import { nopLogger } from "../src/util/logger.js";
 import { readTestEnv } from "../test/helpers/env.js";
 import { ms, summarize } from "./stats.js";
@@ -184,8 +184,7 @@ async function allocator(registryUrl: string | undefined, name: string, range: s
   return {
     alloc,
     close: () => {
-      tiers.tiered?.close();
-      tiers.backend?.close();
+      tiers.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

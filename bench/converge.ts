@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
-import { startManager, type Manager } from "../src/controller/manager.js";
+import { startManager, type Manager } from "../src/operator/manager.js";
 import { benchRunOptions } from "./options.js";
 import { nopLogger } from "../src/util/logger.js";
 import { ms, summarize } from "./stats.js";

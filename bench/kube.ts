@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
-import { startManager, type Manager } from "../src/controller/manager.js";
+import { startManager, type Manager } from "../src/operator/manager.js";
 import { kubeBackend } from "../src/kube/backend.js";
 import { createKubeApis, loadKubeConfig } from "../src/kube/client-node.js";
 import type { ProjectsApi } from "../src/kube/api.js";
@@ -114,7 +114,12 @@ async function startKube(env: KubeEnvFile, state: string, range: string) {
     kubeconfig: env.kubeconfig,
     leaseNamespace: NS,
   });
-  const manager = await startManager(options, nopLogger, stop.signal, kubeBackend());
+  const manager = await startManager(
+    options,
+    nopLogger,
+    stop.signal,
+    kubeBackend({ ...options.kube!, hostId: options.hostId }),
+  );
   await waitFor("kube operator ready and leading", 60_000, async () => {
     const text = await manager.registry.getSingleMetricAsString("leader_election_master_status");
     return manager.ready() && / 1$/m.test(text);

@@ -31,10 +31,9 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { Registry } from "prom-client";
 import { z } from "zod";
-import { projectServiceOf, serveManager } from "../src/cli/serve.js";
-import { startManager } from "../src/controller/manager.js";
-import type { SpecWriter } from "../src/controller/spec-writer.js";
-import { backendOf } from "../src/mcp/backend.js";
+import { projectServiceOf, serveManager } from "../src/operator/serve.js";
+import { startManager } from "../src/operator/manager.js";
+import { backendOf } from "../src/operator/mcp-backend.js";
 import { mcpMetrics } from "../src/mcp/metrics.js";
 import { createMcpServer } from "../src/mcp/server.js";
 import { DirSync, writeTextAtomic } from "../src/util/atomic-file.js";
@@ -42,6 +41,7 @@ import { nopLogger } from "../src/util/logger.js";
 import type { LoadReply, LoadRequest, Op } from "./mcp-load.js";
 import { benchRunOptions } from "./options.js";
 import { ms, summarize } from "./stats.js";
+import type { SpecWriter } from "../src/api/index.js";
 
 const SECONDS = Number(process.env["BENCH_MCP_SECONDS"] ?? 30);
 const CLIENTS = Number(process.env["BENCH_MCP_CLIENTS"] ?? 50);

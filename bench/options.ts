@@ -1,4 +1,4 @@
-import { parseRunOptions, type RunFlags, type RunOptions } from "../src/controller/options.js";
+import { parseRunOptions, type RunFlags, type RunOptions } from "../src/operator/options.js";
 
 /** `berth run` options for an in-process operator in a benchmark: quiet, no resync, short stops. */
 export function benchRunOptions(

@@ -1,33 +1,46 @@
-export { API_GROUP, API_VERSION, KIND, SCHEMA_KEY_MAPS } from "./types.js";
+/**
+ * The contracts every layer shares, and the only way other folders reach them: the Project
+ * resource's types, validation and hashing; the mode-neutral desired project; observed status;
+ * the write contract and its errors; merge patches; keys and phases.
+ */
+export { SPEC_WATCH_PROBLEM_REASONS } from "./desired.js";
+export type { DesiredProject, DesiredReader, SpecWatchCondition, SpecWatchProblemReason } from "./desired.js";
+export { SpecInvalidError, formatSpecError } from "./errors.js";
+export type { SpecError, SpecErrorCode } from "./errors.js";
+export { canonicalJson, hashOf, specHash } from "./hash.js";
+export { collectSpecFiles, isSpecFile, loadSpecFiles, projectKey, splitDuplicates } from "./load.js";
+export { MAX_ALIASES, MAX_SPEC_BYTES, parseProjects } from "./parse.js";
+export type { ParseResult, ParsedProject } from "./parse.js";
+export { applyProjectPatch, checkProjectPatch } from "./patch.js";
+export type { ProjectPatch } from "./patch.js";
+export { parseCpu, parseMemory } from "./quantity.js";
+export { SPEC_READ_TIMEOUT_MS, readSpecFile, readSpecText } from "./spec-file.js";
+export type { SpecReadFailure } from "./spec-file.js";
+export type { StatusEntry, StatusReader, Transition } from "./status.js";
+export { API_VERSION, KIND, RESTARTED_AT_ANNOTATION } from "./types.js";
 export type {
-  BuildSpec,
   Condition,
-  ConditionStatus,
   ConditionType,
   ContainerSpec,
   ContainerStatus,
   DesiredState,
-  EnvVar,
-  HealthCheck,
-  ObjectMeta,
   Phase,
-  PortSpec,
   PortStatus,
   Project,
   ProjectSpec,
   ProjectStatus,
   Protocol,
-  PullPolicy,
   RestartPolicy,
-  VolumeMount,
 } from "./types.js";
-export { formatSpecError, SpecInvalidError } from "./errors.js";
-export type { SpecError, SpecErrorCode } from "./errors.js";
-export { MAX_ALIASES, MAX_SPEC_BYTES, parseProjects } from "./parse.js";
-export type { ParsedProject, ParseResult } from "./parse.js";
-export { collectSpecFiles, isSpecFile, loadSpecFiles, projectKey, splitDuplicates } from "./load.js";
-export type { LoadResult } from "./load.js";
-export { readSpecFile, readSpecText, SPEC_READ_TIMEOUT_MS } from "./spec-file.js";
-export type { SpecReadFailure, SpecReadOptions } from "./spec-file.js";
-export { canonicalJson, hashOf, specHash } from "./hash.js";
-export { parseCpu, parseMemory } from "./quantity.js";
+export { schemaValidator } from "./validator.js";
+export {
+  BadRequestError,
+  ConflictError,
+  FileInvalidError,
+  PathEscapeError,
+  PayloadTooLargeError,
+  ProjectNotFoundError,
+  ServiceError,
+} from "./write-errors.js";
+export type { ServiceErrorCode } from "./write-errors.js";
+export type { ApplyItem, SpecWriter, WriteAction, WriteOptions, WriteResult } from "./writes.js";

@@ -4,6 +4,9 @@
  * file are checked against it by test/unit/api/types-drift.test.ts, so the two cannot drift apart.
  */
 
+/** The annotation whose change makes the reconciler restart a project's containers (RFC 3339 time). */
+export const RESTARTED_AT_ANNOTATION = "berth.dev/restartedAt";
+
 export const API_GROUP = "berth.dev";
 export const API_VERSION = "berth.dev/v1alpha1";
 export const KIND = "Project";

@@ -17,6 +17,12 @@ export const KEY_PREFIX = "berth:";
 export const COMMAND_TIMEOUT_MS = 500;
 
 /** Options of {@link connectRedis}. */
+/** The up/down state of a Redis connection, for what falls back to L3 while it is down. */
+export interface BackendState {
+  readonly up: boolean;
+  onChange(listener: (up: boolean) => void): () => void;
+}
+
 export interface RedisBackendOptions {
   /** `redis://host:port[/db]`. */
   url: string;

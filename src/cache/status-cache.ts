@@ -4,11 +4,10 @@
  * event invalidates the project's entry at once, so a container killed behind Berth's back shows
  * as exited on the next read, before the reconciler has run and without waiting for the TTL.
  */
-import type { ContainerStatus } from "../api/types.js";
-import type { StatusEntry, StatusReader } from "../controller/status-types.js";
 import type { ObservedContainer, ObservedContainers } from "../runtime/observed.js";
 import { L1Cache, L1_TTL_MS } from "./l1.js";
 import type { CacheMetrics } from "./metrics.js";
+import type { ContainerStatus, StatusEntry, StatusReader } from "../api/index.js";
 
 /** What {@link StatusCache} reads from. */
 export interface StatusCacheDeps {

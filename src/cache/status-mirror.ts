@@ -5,11 +5,11 @@
  * written when it returns.
  */
 import type { Redis } from "ioredis";
-import type { StatusEntry, StatusReader } from "../controller/status-types.js";
 import type { Logger } from "../util/logger.js";
 import { publishInvalidation } from "./invalidation.js";
-import type { BackendState } from "./tiered-port-registry.js";
+import type { BackendState } from "./redis.js";
 import { KEY_PREFIX } from "./redis.js";
+import type { StatusEntry, StatusReader } from "../api/index.js";
 
 /** Default lifetime of a status snapshot in Redis, in seconds. */
 export const STATUS_TTL_SECONDS = 300;

@@ -6,12 +6,11 @@
  */
 import { rename } from "node:fs/promises";
 import { join } from "node:path";
-import type { Condition, Phase, ProjectStatus } from "../api/types.js";
-import type { StatusEntry, StatusReader, Transition } from "../controller/status-types.js";
 import type { Clock, Timer } from "../util/clock.js";
 import { systemClock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { StateFileError, readJsonFile, writeJsonFileAtomic } from "./state-dir.js";
+import type { Condition, Phase, ProjectStatus, StatusEntry, StatusReader, Transition } from "../api/index.js";
 
 /** The status file's name inside the state directory. */
 export const STATUS_FILE = "status.json";

@@ -1,7 +1,11 @@
 import { resolve } from "node:path";
-import { collectSpecFiles, formatSpecError, loadSpecFiles } from "../api/index.js";
-import { readSpecText } from "../api/load.js";
-import type { WriteResult } from "../controller/spec-writer.js";
+import {
+  collectSpecFiles,
+  formatSpecError,
+  loadSpecFiles,
+  readSpecText,
+  type WriteResult,
+} from "../api/index.js";
 import type { DaemonClient } from "./client.js";
 import { parseTimeout } from "./duration.js";
 import { CliError, type CliIo } from "./io.js";

@@ -1,8 +1,6 @@
-import { formatSpecError, type SpecError } from "../api/errors.js";
-import type { DesiredState } from "../api/types.js";
-import type { WriteResponse } from "../controller/service.js";
-import type { ProjectView } from "../controller/service-view.js";
-import type { WaitResult } from "../controller/service-wait.js";
+import type { WriteResponse } from "../service/service.js";
+import type { ProjectView } from "../service/view.js";
+import type { WaitResult } from "../service/wait.js";
 import {
   API_PREFIX,
   type ErrorBody,
@@ -13,6 +11,7 @@ import {
 } from "../http/wire.js";
 import { missingTokenHint, type FoundToken } from "./credentials.js";
 import { CliError } from "./io.js";
+import { type DesiredState, formatSpecError, type SpecError } from "../api/index.js";
 
 /** Where the CLI finds the daemon unless `--server` or BERTH_SERVER says otherwise. */
 export const DEFAULT_SERVER = "http://127.0.0.1:7420";

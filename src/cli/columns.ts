@@ -1,5 +1,5 @@
-import type { PortStatus } from "../api/types.js";
-import type { ProjectView } from "../controller/service-view.js";
+import type { ProjectView } from "../service/view.js";
+import type { PortStatus } from "../api/index.js";
 
 /** READY: the status's own count, else running-and-not-unhealthy containers over desired ones. */
 export function readyColumn(view: ProjectView): string {

@@ -8,7 +8,7 @@
  */
 import { defaultStateDir, type StateDirEnv } from "../cache/state-dir.js";
 import { readToken, type TokenMissing } from "../cache/token-file.js";
-import { listLocks, type LockHolder } from "../controller/lock.js";
+import { listLocks, type LockHolder } from "../operator/lock.js";
 import { isLoopbackHost } from "../http/auth.js";
 
 /** What {@link findToken} looks at, read once by `main`. */

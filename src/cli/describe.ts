@@ -1,11 +1,11 @@
-import { formatSpecError } from "../api/errors.js";
-import type { ProjectView } from "../controller/service-view.js";
+import type { ProjectView } from "../service/view.js";
 import type { DaemonClient } from "./client.js";
 import { formatPort, readyColumn } from "./columns.js";
 import { ageOf } from "./duration.js";
 import type { CliIo } from "./io.js";
 import { resolveName } from "./names.js";
 import { renderTable } from "./table.js";
+import { formatSpecError } from "../api/index.js";
 
 /** Recent transitions `describe` shows, newest last. */
 const TRANSITIONS_SHOWN = 10;

@@ -1,6 +1,6 @@
 import { relative } from "node:path";
 import { stringify } from "yaml";
-import type { ProjectView } from "../controller/service-view.js";
+import type { ProjectView } from "../service/view.js";
 import type { DaemonClient } from "./client.js";
 import { portsColumn, readyColumn, toResource } from "./columns.js";
 import { ageOf } from "./duration.js";

@@ -1,13 +1,13 @@
 import { Command, CommanderError, Option } from "commander";
 import { API_VERSION } from "../api/index.js";
-import { defaultLockDir } from "../controller/manager.js";
+import { defaultLockDir } from "../operator/manager.js";
 import { DEFAULT_SERVER } from "./client.js";
 import { registerDaemonCommands } from "./daemon-commands.js";
 import { BerthError } from "../util/errors.js";
 import { CliError, processIo, type CliIo } from "./io.js";
 import { mcpCommand } from "./mcp.js";
 import { runCommand } from "./run.js";
-import { berthVersion } from "./version.js";
+import { berthVersion } from "../util/version.js";
 export { berthVersion };
 import { runValidate, type ValidateOptions } from "./validate.js";
 

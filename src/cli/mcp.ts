@@ -2,16 +2,16 @@ import { setMaxListeners } from "node:events";
 import { createServer } from "node:net";
 import { Command } from "commander";
 import { readToken } from "../cache/token-file.js";
-import { defaultLockDir, startManager } from "../controller/manager.js";
-import { AlreadyRunningError, readDirLock, type LockHolder } from "../controller/lock.js";
+import { defaultLockDir, startManager } from "../operator/manager.js";
+import { AlreadyRunningError, readDirLock, type LockHolder } from "../operator/lock.js";
 import {
   OptionError,
   parseRunOptions,
   type RunEnv,
   type RunFlags,
   type RunOptions,
-} from "../controller/options.js";
-import { backendOf } from "../mcp/backend.js";
+} from "../operator/options.js";
+import { backendOf } from "../operator/mcp-backend.js";
 import { mcpMetrics } from "../mcp/metrics.js";
 import { MCP_PATH } from "../mcp/http.js";
 import { proxyStdio, serveStdio, type StdioStreams } from "../mcp/stdio.js";
@@ -19,8 +19,8 @@ import { DockerUnavailableError } from "../runtime/errors.js";
 import { createLogger, type Logger } from "../util/logger.js";
 import { CliError, type CliIo } from "./io.js";
 import { logOptions, withOperatorToken } from "./operator-flags.js";
-import { projectServiceOf, serveManager } from "./serve.js";
-import { berthVersion } from "./version.js";
+import { projectServiceOf, serveManager } from "../operator/serve.js";
+import { berthVersion } from "../util/version.js";
 
 /** Flags of `berth mcp`: a subset of `berth run`'s. */
 interface McpFlags {

@@ -1,13 +1,13 @@
 import { Command } from "commander";
-import { startManager } from "../controller/manager.js";
-import { OptionError, parseRunOptions, type RunEnv, type RunFlags } from "../controller/options.js";
-import { PortRangeError } from "../reconcilers/ports.js";
+import { startManager } from "../operator/manager.js";
+import { OptionError, parseRunOptions, type RunEnv, type RunFlags } from "../operator/options.js";
+import { PortRangeError } from "../ports/allocator.js";
 import { SubnetPoolError } from "../reconcilers/subnets.js";
 import { BerthError } from "../util/errors.js";
 import { createLogger } from "../util/logger.js";
 import { CliError, type CliIo } from "./io.js";
 import { logOptions, withOperatorToken } from "./operator-flags.js";
-import { serveManager } from "./serve.js";
+import { serveManager } from "../operator/serve.js";
 
 /** The `berth run` command: the operator in the foreground until SIGINT or SIGTERM. */
 export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Command {
@@ -141,7 +141,9 @@ async function run(flags: RunFlags, io: CliIo, env: RunEnv): Promise<number> {
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
   try {
-    const backend = options.kube ? (await import("../kube/backend.js")).kubeBackend() : undefined;
+    const backend = options.kube
+      ? (await import("../kube/backend.js")).kubeBackend({ ...options.kube, hostId: options.hostId })
+      : undefined;
     const manager = await startManager(options, logger, stop.signal, backend).catch((err: unknown) => {
       // Configuration the flags got wrong exits 2, like a bad flag.
       // (KubeConfigError by name: the Kubernetes client loads only in kube mode)

@@ -1,7 +1,7 @@
-import type { WriteResult } from "../controller/spec-writer.js";
 import type { WriteCallResult } from "./client.js";
 import { CliError, type CliIo } from "./io.js";
 import type { ProgressLine } from "./progress.js";
+import type { WriteResult } from "../api/index.js";
 
 /**
  * Prints one line per written project (`project default/web configured`, with ` (dry run)`),

@@ -1,10 +1,10 @@
-import type { WriteResult } from "../controller/spec-writer.js";
 import type { DaemonClient, WriteCallOptions, WriteCallResult } from "./client.js";
 import { parseTimeout } from "./duration.js";
 import type { CliIo } from "./io.js";
 import { resolveName } from "./names.js";
 import { ProgressLine } from "./progress.js";
 import { reportWrite } from "./write-output.js";
+import type { WriteResult } from "../api/index.js";
 
 /** The single-project writes: `berth delete|start|stop|restart NAME`. */
 export type WriteCommand = "delete" | "start" | "stop" | "restart";

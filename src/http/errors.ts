@@ -1,7 +1,6 @@
-import { SpecInvalidError } from "../api/errors.js";
-import { ServiceError, type ServiceErrorCode } from "../controller/service-errors.js";
 import type { ErrorBody } from "./wire.js";
 import { BerthError } from "../util/errors.js";
+import { ServiceError, type ServiceErrorCode, SpecInvalidError } from "../api/index.js";
 
 /** An error the HTTP layer itself raises (unknown route, bad method, missing token, bad query). */
 export class HttpError extends Error {

@@ -1,7 +1,4 @@
-import type { DesiredState } from "../api/types.js";
-import { BadRequestError } from "../controller/service-errors.js";
-import type { ProjectService, WriteResponse } from "../controller/service.js";
-import type { WriteOptions } from "../controller/spec-writer.js";
+import type { ProjectService, WriteResponse } from "../service/service.js";
 import { readBody } from "./body.js";
 import { HttpError } from "./errors.js";
 import { parseDuration } from "../util/duration.js";
@@ -9,6 +6,7 @@ import { parseBool } from "./params.js";
 import { sendJson, startNdjson } from "./respond.js";
 import type { RequestContext, Router } from "./router.js";
 import { API_PREFIX, type ErrorList, type ProjectList, type WaitLine } from "./wire.js";
+import { BadRequestError, type DesiredState, type WriteOptions } from "../api/index.js";
 
 /** The part of {@link ProjectService} the HTTP API uses; tests pass a fake. */
 export type ProjectApi = Pick<

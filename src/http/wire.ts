@@ -2,10 +2,10 @@
  * The JSON shapes of the Berth HTTP API under /api/v1, shared by the server and the CLI client.
  * Types only, plus the path prefix.
  */
-import type { SpecError } from "../api/errors.js";
-import type { ProjectService, WriteResponse } from "../controller/service.js";
-import type { ProjectView } from "../controller/service-view.js";
-import type { WaitResult } from "../controller/service-wait.js";
+import type { ProjectService, WriteResponse } from "../service/service.js";
+import type { ProjectView } from "../service/view.js";
+import type { WaitResult } from "../service/wait.js";
+import type { SpecError } from "../api/index.js";
 
 /** Prefix of the REST API. */
 export const API_PREFIX = "/api/v1";

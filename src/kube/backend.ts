@@ -10,15 +10,15 @@ import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { Counter, Gauge, type Registry } from "prom-client";
-import type { StatusStore } from "../cache/status-store.js";
+import type { StatusReader } from "../api/index.js";
 import { sourceFromFunction, type Controller, type Enqueue } from "../controller/controller.js";
 import type {
   BackendContext,
   BackendFactory,
   ControllerHandle,
   DesiredBackend,
-} from "../controller/manager.js";
-import type { KubeRunOptions } from "../controller/options.js";
+} from "../controller/backend.js";
+import type { KubeBackendOptions } from "./options.js";
 import type { KubeApis } from "./api.js";
 import { createKubeApis, IN_CLUSTER_NAMESPACE_FILE, loadKubeConfig } from "./client-node.js";
 import { KubeDesiredStore } from "./desired.js";
@@ -34,17 +34,15 @@ import { ListWatch } from "./watch.js";
  * The backend factory of `berth run --kube`. `apis` replaces the client built from the
  * kubeconfig (tests). Throws KubeConfigError when no cluster is configured.
  */
-export function kubeBackend(apis?: KubeApis): BackendFactory {
+export function kubeBackend(kube: KubeBackendOptions, apis?: KubeApis): BackendFactory {
   return (ctx) => {
-    const kube = ctx.options.kube;
-    if (!kube) throw new Error("kubeBackend needs RunOptions.kube");
     const client =
       apis ?? createKubeApis(loadKubeConfig(kube.kubeconfig ? { kubeconfig: kube.kubeconfig } : {}));
     return Promise.resolve(assembleKube(ctx, kube, client));
   };
 }
 
-function assembleKube(ctx: BackendContext, kube: KubeRunOptions, apis: KubeApis): DesiredBackend {
+function assembleKube(ctx: BackendContext, kube: KubeBackendOptions, apis: KubeApis): DesiredBackend {
   const { logger, registry, status } = ctx;
   // One listener on the caller's signal; the parts below listen to this one.
   const stop = new AbortController();
@@ -53,7 +51,7 @@ function assembleKube(ctx: BackendContext, kube: KubeRunOptions, apis: KubeApis)
   if (ctx.signal.aborted) stop.abort();
   const signal = stop.signal;
   const metrics = kubeMetrics(registry, kube.leaseName);
-  const store = new KubeDesiredStore({ hostId: ctx.options.hostId });
+  const store = new KubeDesiredStore({ hostId: kube.hostId });
   const watch = new ListWatch({
     api: apis.projects,
     namespace: kube.namespace,
@@ -94,7 +92,7 @@ function assembleKube(ctx: BackendContext, kube: KubeRunOptions, apis: KubeApis)
   logger.info("watching Project custom resources", {
     server: apis.server,
     namespace: kube.namespace ?? "(all)",
-    hostId: ctx.options.hostId ?? "(none: projects without spec.host)",
+    hostId: kube.hostId ?? "(none: projects without spec.host)",
   });
 
   const kubeSource = sourceFromFunction((sig: AbortSignal, enqueue: Enqueue) => {
@@ -179,7 +177,7 @@ function assembleKube(ctx: BackendContext, kube: KubeRunOptions, apis: KubeApis)
 
 /** Records events for the status transitions of projects while `active()`; see status-events.ts. */
 function followStatusEvents(
-  status: StatusStore,
+  status: StatusReader & { keys(): string[] },
   store: KubeDesiredStore,
   recorder: EventRecorder,
   active: () => boolean,

@@ -3,13 +3,17 @@
  * (for finalizers, status and writes) and as DesiredProjects (for the reconciler, REST API, CLI
  * and MCP, which read them exactly as in file mode). The watcher is the only writer.
  */
-import type { SpecError } from "../api/errors.js";
-import { parseProjects } from "../api/parse.js";
-import { API_VERSION, KIND } from "../api/types.js";
-import { RESTARTED_AT_ANNOTATION } from "../controller/spec-writer.js";
-import type { DesiredProject, DesiredReader } from "../controller/desired.js";
 import { isDeleting, objectKey, type ProjectObject } from "./objects.js";
 import type { ListWatchHandler } from "./watch.js";
+import {
+  API_VERSION,
+  type DesiredProject,
+  type DesiredReader,
+  KIND,
+  parseProjects,
+  RESTARTED_AT_ANNOTATION,
+  type SpecError,
+} from "../api/index.js";
 
 /** A change the store saw, and whether it calls for a reconcile. */
 export interface StoreChange {

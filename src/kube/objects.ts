@@ -1,8 +1,8 @@
+import type { ProjectStatus } from "../api/index.js";
 /**
  * The shapes of the Kubernetes objects Berth reads and writes, as the apiserver sends them
  * (only the fields Berth uses are typed), and a few pure helpers on them.
  */
-import type { ProjectStatus } from "../api/types.js";
 
 /** The group, version and plural of the Project custom resource. */
 export const PROJECTS = { group: "berth.dev", version: "v1alpha1", plural: "projects" } as const;

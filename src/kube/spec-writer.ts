@@ -6,25 +6,30 @@
  * picks the change up as usual.
  */
 import { Document } from "yaml";
-import { SpecInvalidError } from "../api/errors.js";
-import { MAX_ALIASES, parseProjects } from "../api/parse.js";
-import type { DesiredState } from "../api/types.js";
-import { KeyedMutex } from "../controller/keyed-mutex.js";
-import { applyProjectPatch, checkProjectPatch, type ProjectPatch } from "../controller/project-patch.js";
-import { BadRequestError, ConflictError, ProjectNotFoundError } from "../controller/service-errors.js";
-import {
-  RESTARTED_AT_ANNOTATION,
-  type ApplyItem,
-  type SpecWriter,
-  type WriteAction,
-  type WriteOptions,
-  type WriteResult,
-} from "../controller/spec-writer.js";
-import { withoutServerFields } from "../controller/spec-yaml.js";
+import { KeyedMutex } from "../util/keyed-mutex.js";
+import { withoutServerFields } from "../files/spec-yaml.js";
 import type { ProjectsApi } from "./api.js";
 import { resourcePath, toDesired } from "./desired.js";
 import { KubeApiError } from "./errors.js";
 import { splitKey, type ProjectObject } from "./objects.js";
+import {
+  type ApplyItem,
+  applyProjectPatch,
+  BadRequestError,
+  checkProjectPatch,
+  ConflictError,
+  type DesiredState,
+  MAX_ALIASES,
+  parseProjects,
+  ProjectNotFoundError,
+  type ProjectPatch,
+  RESTARTED_AT_ANNOTATION,
+  SpecInvalidError,
+  type SpecWriter,
+  type WriteAction,
+  type WriteOptions,
+  type WriteResult,
+} from "../api/index.js";
 
 /** Writes Project custom resources; see the module comment. Methods are not retried. */
 export class KubeSpecWriter implements SpecWriter {

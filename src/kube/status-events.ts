@@ -3,8 +3,8 @@
  * unhealthy, port conflicts, missing images, invalid specs, and the project becoming Ready or
  * Stopped. Pure: it compares two statuses of one project.
  */
-import type { Condition, ConditionType, ProjectStatus } from "../api/types.js";
 import type { EventNote } from "./events.js";
+import type { Condition, ConditionType, ProjectStatus } from "../api/index.js";
 
 /** The events for the change from `prev` to `next` (both the reconciler's status of one project). */
 export function statusEvents(prev: ProjectStatus | undefined, next: ProjectStatus): EventNote[] {

@@ -5,9 +5,6 @@
  * difference), at most one at a time per project. A status write changes neither the generation
  * nor anything else the watch turns into a reconcile, so it cannot start a loop.
  */
-import { canonicalJson } from "../api/hash.js";
-import type { ProjectStatus } from "../api/types.js";
-import type { StatusReader } from "../controller/status-types.js";
 import type { Clock } from "../util/clock.js";
 import { systemClock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
@@ -15,6 +12,7 @@ import type { ProjectsApi } from "./api.js";
 import type { KubeDesiredStore } from "./desired.js";
 import { KubeApiError } from "./errors.js";
 import { isDeleting, splitKey } from "./objects.js";
+import { canonicalJson, type ProjectStatus, type StatusReader } from "../api/index.js";
 
 /** Counts of status writes by result, for the metrics. */
 export interface StatusWriterMetrics {

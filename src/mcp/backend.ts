@@ -1,10 +1,9 @@
 /**
  * What the MCP tools read and write through. The tools edit desired state only through the
  * {@link ProjectService} (the reconciler converges) and read observed state from caches; they
- * never call Docker. {@link backendOf} builds one from a running manager.
+ * never call Docker. The operator builds one from a running manager.
  */
-import type { Manager } from "../controller/manager.js";
-import type { ProjectService } from "../controller/service.js";
+import type { ProjectService } from "../service/service.js";
 import type { LogLine } from "../streams/log-line.js";
 import type { SeriesPoint } from "../streams/metrics-sampler.js";
 import type { LogQuery } from "../streams/query.js";
@@ -21,15 +20,4 @@ export interface McpBackend {
   observed(projectKey: string): readonly ObservedContainer[];
   /** `--publish-address`, for dry-run plans. */
   publishAddress: string;
-}
-
-/** The backend of a manager running in this process. */
-export function backendOf(manager: Manager, service: ProjectService): McpBackend {
-  return {
-    service,
-    logs: (key, q) => manager.streams.logs.query(key, q),
-    metrics: (key) => manager.streams.metrics.series(key),
-    observed: (key) => manager.owned.byProject(key),
-    publishAddress: manager.options.publishAddress,
-  };
 }

@@ -4,11 +4,16 @@
  * Protocol errors (unknown tool, malformed arguments) are not made here; see server.ts.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { formatSpecError, SpecInvalidError } from "../api/errors.js";
-import { ConflictError, ProjectNotFoundError, ServiceError } from "../controller/service-errors.js";
-import type { ProjectService } from "../controller/service.js";
+import type { ProjectService } from "../service/service.js";
 import type { Logger } from "../util/logger.js";
 import { closestKeys } from "./suggest.js";
+import {
+  ConflictError,
+  formatSpecError,
+  ProjectNotFoundError,
+  ServiceError,
+  SpecInvalidError,
+} from "../api/index.js";
 
 /** A failure a tool reports itself (a wait that timed out, a project that failed). */
 export class ToolError extends Error {

@@ -4,7 +4,7 @@
  * truncated answer, or the lines that arrived since). Pure.
  */
 import type { LogLine } from "../streams/log-line.js";
-import { BadRequestError } from "../controller/service-errors.js";
+import { BadRequestError } from "../api/index.js";
 
 /** Where a page ended: the timestamp of its last line and how many lines at that timestamp it held. */
 export interface LogCursor {

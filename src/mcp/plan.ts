@@ -5,11 +5,11 @@
  * observer holds for the project. Pure: callers pass the observed containers and known ports.
  */
 import { isDeepStrictEqual } from "node:util";
-import type { ContainerSpec, PortStatus, Project, ProjectSpec, Protocol } from "../api/types.js";
 import { containerHash, RESTARTED_AT } from "../reconcilers/container-spec.js";
 import { networkName } from "../reconcilers/names.js";
-import type { PortAssignment } from "../reconcilers/ports.js";
+import type { PortAssignment } from "../ports/allocator.js";
 import type { ObservedContainer } from "../runtime/observed.js";
+import type { ContainerSpec, PortStatus, Project, ProjectSpec, Protocol } from "../api/index.js";
 
 /** What would happen to one container. */
 export type ContainerAction = "create" | "replace" | "keep" | "start" | "stop" | "remove";

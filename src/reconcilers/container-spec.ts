@@ -1,6 +1,3 @@
-import { hashOf } from "../api/hash.js";
-import { parseCpu, parseMemory } from "../api/quantity.js";
-import type { ContainerSpec, RestartPolicy } from "../api/types.js";
 import type { ContainerCreateSpec } from "../runtime/docker.js";
 import {
   LABEL_CONTAINER,
@@ -10,7 +7,8 @@ import {
   LABEL_SPEC_HASH,
   projectLabelValue,
 } from "../runtime/labels.js";
-import type { PortAssignment } from "./ports.js";
+import type { PortAssignment } from "../ports/allocator.js";
+import { type ContainerSpec, hashOf, parseCpu, parseMemory, type RestartPolicy } from "../api/index.js";
 
 /** The annotation whose change restarts a project's containers. */
 export const RESTARTED_AT = "berth.dev/restartedAt";

@@ -1,5 +1,5 @@
-import type { ContainerSpec } from "../api/types.js";
 import type { CallOptions, DockerClient } from "../runtime/docker.js";
+import type { ContainerSpec } from "../api/index.js";
 
 /** Why an image is not available, for the ImageAvailable condition. */
 export class ImageUnavailableError extends Error {

@@ -7,7 +7,7 @@
  */
 import { lstat, readlink, realpath } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
-import type { ContainerSpec } from "../api/types.js";
+import type { ContainerSpec } from "../api/index.js";
 
 /** Where host paths may come from, parsed once from the operator's options. */
 export interface MountPolicy {

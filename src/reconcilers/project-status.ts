@@ -1,17 +1,17 @@
-import type { SpecError } from "../api/errors.js";
-import { formatSpecError } from "../api/errors.js";
-import type {
-  Condition,
-  ConditionType,
-  ContainerStatus,
-  Phase,
-  PortStatus,
-  ProjectStatus,
-} from "../api/types.js";
-import type { DesiredProject } from "../controller/desired.js";
 import type { PathPolicyError } from "./mounts.js";
 import type { ObservedContainer } from "../runtime/observed.js";
-import type { PortAssignment } from "./ports.js";
+import type { PortAssignment } from "../ports/allocator.js";
+import {
+  type Condition,
+  type ConditionType,
+  type ContainerStatus,
+  type DesiredProject,
+  formatSpecError,
+  type Phase,
+  type PortStatus,
+  type ProjectStatus,
+  type SpecError,
+} from "../api/index.js";
 
 /** What one reconcile found out, the input of the status. */
 export interface ReconcileFindings {

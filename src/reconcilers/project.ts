@@ -1,6 +1,4 @@
 import { dirname } from "node:path";
-import type { ContainerSpec, ProjectStatus } from "../api/types.js";
-import type { DesiredProject, DesiredReader } from "../controller/desired.js";
 import type { Result } from "../controller/controller.js";
 import { TerminalError } from "../controller/errors.js";
 import type { CallOptions, DockerClient } from "../runtime/docker.js";
@@ -13,8 +11,9 @@ import { ImageUnavailableError, type Images } from "./images.js";
 import { PathPolicyError, PathResolver, type MountPolicy } from "./mounts.js";
 import { containerName, networkName } from "./names.js";
 import type { Networks } from "./networks.js";
-import type { PortAllocator, PortAssignment, PublishedPort } from "./ports.js";
+import type { PortAllocator, PortAssignment, PublishedPort } from "../ports/allocator.js";
 import { computeStatus, type ReconcileFindings } from "./project-status.js";
+import type { ContainerSpec, DesiredProject, DesiredReader, ProjectStatus } from "../api/index.js";
 
 /** The status store as the reconciler, its only writer, uses it. */
 export interface StatusWriter {

@@ -11,7 +11,7 @@ import type {
   EventsOptions,
   NetworkCreateSpec,
   NetworkSummary,
-} from "./docker.js";
+} from "./client.js";
 import { CallRunner } from "./docker-call.js";
 import { containerStreamOps } from "./dockerode-container-streams.js";
 import type { DockerMetrics } from "./docker-metrics.js";

@@ -5,7 +5,7 @@
  */
 import type { Readable } from "node:stream";
 import type Docker from "dockerode";
-import type { CallOptions, DockerClient, FollowLogsOptions } from "./docker.js";
+import type { CallOptions, DockerClient, FollowLogsOptions } from "./client.js";
 import type { CallRunner, CallSpec } from "./docker-call.js";
 
 /** What the operations need from the client that owns them. */

@@ -1,6 +1,6 @@
 /** Helpers of the dockerode client: address parsing, raw requests and response narrowing. */
 import type Docker from "dockerode";
-import type { ContainerSummary } from "./docker.js";
+import type { ContainerSummary } from "./client.js";
 import type { DockerError } from "./errors.js";
 
 /** A resolved daemon address. */

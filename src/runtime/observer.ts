@@ -4,7 +4,7 @@
  * breaks it reconnects with backoff and relists, because dockerd keeps only 256 events and anything
  * missed while disconnected would otherwise leave the cache silently stale.
  */
-import type { DockerClient } from "./docker.js";
+import type { DockerClient } from "./client.js";
 import type { DockerEvent, DockerEventStream } from "./docker-streams.js";
 import { Semaphore, sleep } from "./async.js";
 import { NotFoundError } from "./errors.js";

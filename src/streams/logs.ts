@@ -5,7 +5,6 @@
  * new batch on the stream bus.
  */
 import { setMaxListeners } from "node:events";
-import type { DesiredProject } from "../controller/desired.js";
 import type { DockerClient } from "../runtime/docker.js";
 import type { ObservedContainers } from "../runtime/observed.js";
 import type { Logger } from "../util/logger.js";
@@ -15,6 +14,7 @@ import { LogFollower } from "./follower.js";
 import type { LogLine } from "./log-line.js";
 import { queryRings, type LogQuery } from "./query.js";
 import { RingBuffer } from "./ring.js";
+import type { DesiredProject } from "../api/index.js";
 
 /** Lines kept per container when no spec says otherwise (the CRD default). */
 export const DEFAULT_RETAIN_LINES = 10_000;

@@ -5,7 +5,6 @@
  * short series per container, publishes each sample on the bus and feeds `berth_container_*`.
  */
 import type { Registry } from "prom-client";
-import type { DesiredProject } from "../controller/desired.js";
 import type { DockerClient } from "../runtime/docker.js";
 import type { ObservedContainer, ObservedContainers } from "../runtime/observed.js";
 import type { Logger } from "../util/logger.js";
@@ -14,6 +13,7 @@ import type { CgroupPaths, CgroupReader } from "./cgroup.js";
 import { registerContainerMetrics, type LatestSample } from "./container-metrics.js";
 import { RingBuffer } from "./ring.js";
 import { sampleFromStats, type ContainerSample } from "./sample.js";
+import type { DesiredProject } from "../api/index.js";
 
 /** Options of {@link MetricsSampler}. */
 export interface MetricsSamplerOptions {

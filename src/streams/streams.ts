@@ -3,7 +3,6 @@
  * the NATS publisher). The manager calls {@link startStreams} once; the HTTP layer reads the result.
  */
 import type { Registry } from "prom-client";
-import type { DesiredProject } from "../controller/desired.js";
 import type { DockerClient } from "../runtime/docker.js";
 import type { ObservedContainers } from "../runtime/observed.js";
 import type { Logger } from "../util/logger.js";
@@ -13,6 +12,7 @@ import { LogPipeline } from "./logs.js";
 import { MetricsSampler } from "./metrics-sampler.js";
 import { ensureLogStream } from "./jetstream.js";
 import { NatsPublisher, type NatsPublisherOptions } from "./nats.js";
+import type { DesiredProject } from "../api/index.js";
 
 /** What {@link startStreams} needs from the manager. */
 export interface StreamsDeps {

@@ -1,4 +1,4 @@
-import type { RunFlags } from "../../src/controller/options.js";
+import type { RunFlags } from "../../src/operator/options.js";
 
 /** `berth run`'s flags with commander's defaults and no --dir, for tests of option parsing. */
 export const RUN_FLAG_DEFAULTS: RunFlags = {

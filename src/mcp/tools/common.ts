@@ -1,7 +1,7 @@
 /** Schemas and helpers shared by the tools. */
 import { z } from "zod";
-import type { ProjectView } from "../../controller/service-view.js";
-import type { PortStatus } from "../../api/types.js";
+import type { ProjectView } from "../../service/view.js";
+import type { PortStatus } from "../../api/index.js";
 
 /** The project a call names: `name` (or `namespace/name`) and an optional namespace. */
 export const projectRef = {

@@ -1,10 +1,10 @@
 /** Write results and waits for convergence, as the write tools and wait_for_project report them. */
 import { z } from "zod";
-import type { WriteResponse } from "../../controller/service.js";
-import type { WaitResult } from "../../controller/service-wait.js";
-import type { WriteResult } from "../../controller/spec-writer.js";
+import type { WriteResponse } from "../../service/service.js";
+import type { WaitResult } from "../../service/wait.js";
 import type { ToolContext, ToolOutput } from "../tool.js";
 import { DEFAULT_WAIT_SECONDS, portSchema, portsOf } from "./common.js";
+import type { WriteResult } from "../../api/index.js";
 
 export const waitSchema = z.object({
   outcome: z.enum(["converged", "failed", "timeout", "aborted"]),

@@ -1,13 +1,12 @@
 /** The observing tools: get_logs, get_metrics, wait_for_project. */
 import { z } from "zod";
-import { ProjectNotFoundError } from "../../controller/service-errors.js";
 import { compileGrep, GrepSyntaxError, type LogQuery } from "../../streams/query.js";
 import { timestampOfQuery } from "../../streams/log-line.js";
-import { BadRequestError } from "../../controller/service-errors.js";
 import { afterCursor, decodeCursor, renderLogPage } from "../log-page.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { DEFAULT_WAIT_SECONDS, projectRef, resolveRef } from "./common.js";
 import { waitForResults, waitSchema, waitText } from "./converge.js";
+import { BadRequestError, ProjectNotFoundError } from "../../api/index.js";
 
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 

@@ -1,11 +1,9 @@
 /** The read tools: list_projects, get_project, validate_project. */
 import { z } from "zod";
-import { formatSpecError } from "../../api/errors.js";
-import { splitDuplicates } from "../../api/load.js";
-import { parseProjects } from "../../api/parse.js";
-import { describeStatus, type ProjectView } from "../../controller/service-view.js";
+import { describeStatus, type ProjectView } from "../../service/view.js";
 import { defineTool } from "../tool.js";
 import { oneLine, portSchema, portsOf, projectRef, resolveRef } from "./common.js";
+import { formatSpecError, parseProjects, splitDuplicates } from "../../api/index.js";
 
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 

@@ -1,13 +1,7 @@
 /** The write tools: apply_project, patch_project, delete_project, restart_project, set_project_state. */
 import { dirname } from "node:path";
 import { z } from "zod";
-import { formatSpecError, type SpecError } from "../../api/errors.js";
-import { splitDuplicates } from "../../api/load.js";
-import { parseProjects, type ParsedProject } from "../../api/parse.js";
-import { BadRequestError } from "../../controller/service-errors.js";
-import type { WriteOptions, WriteResult } from "../../controller/spec-writer.js";
-import { parseYamlFile } from "../../controller/spec-yaml-text.js";
-import { checkProjectPatch } from "../../controller/project-patch.js";
+import { parseYamlFile } from "../../files/spec-yaml-text.js";
 import { describeFailureText } from "../errors.js";
 import { realHostPaths } from "../../reconcilers/mounts.js";
 import { planProject, type ProjectPlan } from "../plan.js";
@@ -23,6 +17,17 @@ import {
   writeText,
   type WriteOut,
 } from "./converge.js";
+import {
+  BadRequestError,
+  checkProjectPatch,
+  formatSpecError,
+  type ParsedProject,
+  parseProjects,
+  type SpecError,
+  splitDuplicates,
+  type WriteOptions,
+  type WriteResult,
+} from "../../api/index.js";
 
 const dryRun = z
   .boolean()

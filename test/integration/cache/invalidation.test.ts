@@ -6,7 +6,7 @@ import {
   type InvalidationMessage,
 } from "../../../src/cache/invalidation.js";
 import { registerCacheMetrics } from "../../../src/cache/metrics.js";
-import { RedisPortRegistry } from "../../../src/cache/redis-port-registry.js";
+import { RedisPortRegistry } from "../../../src/ports/redis-registry.js";
 import { connectRedis, type RedisBackend } from "../../../src/cache/redis.js";
 import { readStatusSnapshot, statusKey } from "../../../src/cache/status-mirror.js";
 import { nopLogger } from "../../../src/util/logger.js";

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openPortTiers, type PortTiers } from "../../../src/cache/tiers.js";
-import { FilePortRegistry, PortAllocator } from "../../../src/reconcilers/ports.js";
+import { openPortTiers, type PortTiers } from "../../../src/ports/tiers.js";
+import { FilePortRegistry, PortAllocator } from "../../../src/ports/allocator.js";
 import { nopLogger } from "../../../src/util/logger.js";
 import { readTestEnv } from "../../helpers/env.js";
 import { cleanupDirs } from "../operator/daemon.js";
@@ -49,8 +49,7 @@ describe("two instances on one Redis", () => {
 
   afterAll(async () => {
     for (const i of [a, b]) {
-      i.tiers.tiered?.close();
-      i.tiers.backend?.close();
+      i.tiers.close();
       cleanupDirs(...i.dirs);
     }
     await admin.flushdb();
@@ -79,7 +78,7 @@ describe("two instances on one Redis", () => {
     const stored = Object.values(owners).map((j) => (JSON.parse(j) as { port: number }).port);
     expect(new Set(stored)).toEqual(new Set(ports));
     // Each instance's state directory mirrors its own half.
-    expect(await a.tiers.tiered?.entries()).toHaveLength(CLAIMS);
+    expect(await a.tiers.registry.entries()).toHaveLength(CLAIMS);
     const localA = await FilePortRegistry.open(a.dirs[1] ?? "");
     expect((await localA.entries()).length).toBe(CLAIMS / 2);
     expect(seconds).toBeLessThan(60);

@@ -1,6 +1,6 @@
 import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
-import type { DesiredProject } from "../../../src/controller/desired.js";
+import type { DesiredProject } from "../../../src/api/desired.js";
 import { createDockerClient } from "../../../src/runtime/docker.js";
 import { NotFoundError } from "../../../src/runtime/errors.js";
 import { DockerObserver } from "../../../src/runtime/observer.js";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { L1Cache } from "../../../src/cache/l1.js";
 import { registerCacheMetrics } from "../../../src/cache/metrics.js";
 import { StatusCache, overlayObserved } from "../../../src/cache/status-cache.js";
-import type { StatusEntry, StatusReader } from "../../../src/controller/status-types.js";
+import type { StatusEntry, StatusReader } from "../../../src/api/status.js";
 import type { ContainerChangeListener, ObservedContainer } from "../../../src/runtime/observed.js";
 
 class FakeStore implements StatusReader {

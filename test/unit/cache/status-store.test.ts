@@ -6,7 +6,7 @@ import type { Condition, Phase, ProjectStatus } from "../../../src/api/types.js"
 import type * as StateDir from "../../../src/cache/state-dir.js";
 import { MAX_TRANSITIONS, STATUS_FILE, StatusStore } from "../../../src/cache/status-store.js";
 import type { LogFields, Logger } from "../../../src/util/logger.js";
-import { FakeClock } from "../controller/fake-clock.js";
+import { FakeClock } from "../../helpers/fake-clock.js";
 
 /** Counts writes of the real writeJsonFileAtomic, tracks overlap, and can fail the next ones. */
 const io = vi.hoisted(() => ({

@@ -10,8 +10,8 @@ import type { CliIo } from "../../../src/cli/io.js";
 import { main, type CliEnv } from "../../../src/cli/main.js";
 import { startHttpServer, type HttpServerHandle } from "../../../src/http/server.js";
 import { nopLogger } from "../../../src/util/logger.js";
-import { projectYaml } from "../controller/fake-state.js";
-import { FakeApi, view } from "../http/fake-service.js";
+import { projectYaml } from "../../helpers/fake-state.js";
+import { FakeApi, view } from "../../helpers/fake-service.js";
 import { captureIo } from "../../helpers/cli-io.js";
 
 /** A loopback port nothing listens on. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatDescribe } from "../../../src/cli/describe.js";
-import { view } from "../http/fake-service.js";
+import { view } from "../../helpers/fake-service.js";
 
 describe("formatDescribe", () => {
   const now = new Date("2025-01-01T01:00:00Z");

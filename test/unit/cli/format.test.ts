@@ -7,7 +7,7 @@ import { resolveName } from "../../../src/cli/names.js";
 import { ProgressLine } from "../../../src/cli/progress.js";
 import { renderTable } from "../../../src/cli/table.js";
 import { parseProjects } from "../../../src/api/parse.js";
-import { view } from "../http/fake-service.js";
+import { view } from "../../helpers/fake-service.js";
 
 const S = 1000;
 const M = 60 * S;

@@ -9,7 +9,7 @@ import type { LogLine } from "../../../src/streams/log-line.js";
 import { queryRings } from "../../../src/streams/query.js";
 import { RingBuffer } from "../../../src/streams/ring.js";
 import { nopLogger } from "../../../src/util/logger.js";
-import { FakeApi } from "../http/fake-service.js";
+import { FakeApi } from "../../helpers/fake-service.js";
 import { captureIo } from "../../helpers/cli-io.js";
 
 const at = (s: number) => `2026-01-01T00:00:0${s}.000000000Z`;

@@ -4,8 +4,8 @@ import type { ReconcileErrorReport, Result, Source } from "../../../src/controll
 import { Controller, sourceFromFunction } from "../../../src/controller/controller.js";
 import { TerminalError } from "../../../src/controller/errors.js";
 import { registerControllerMetrics, registerWorkQueueMetrics } from "../../../src/controller/metrics.js";
-import { FakeClock, settle } from "./fake-clock.js";
-import { metricValue } from "./metric-value.js";
+import { FakeClock, settle } from "../../helpers/fake-clock.js";
+import { metricValue } from "../../helpers/metric-value.js";
 
 type Behaviour = (key: string, call: number, signal: AbortSignal) => Promise<Result>;
 

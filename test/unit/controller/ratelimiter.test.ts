@@ -5,7 +5,7 @@ import {
   TokenBucketRateLimiter,
   defaultRateLimiter,
 } from "../../../src/controller/ratelimiter.js";
-import { FakeClock } from "./fake-clock.js";
+import { FakeClock } from "../../helpers/fake-clock.js";
 
 describe("ItemExponentialRateLimiter", () => {
   it("doubles from 5 ms per key and caps at 5 minutes", () => {

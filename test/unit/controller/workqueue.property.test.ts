@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { WorkQueue } from "../../../src/controller/workqueue.js";
-import { FakeClock, settle } from "./fake-clock.js";
+import { FakeClock, settle } from "../../helpers/fake-clock.js";
 
 type Command =
   | { op: "add"; key: number; low: boolean }

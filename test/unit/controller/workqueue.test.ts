@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Registry } from "prom-client";
 import { registerWorkQueueMetrics } from "../../../src/controller/metrics.js";
 import { WorkQueue } from "../../../src/controller/workqueue.js";
-import { FakeClock, settle } from "./fake-clock.js";
-import { metricValue } from "./metric-value.js";
+import { FakeClock, settle } from "../../helpers/fake-clock.js";
+import { metricValue } from "../../helpers/metric-value.js";
 
 function newQueue(clock = new FakeClock()): { queue: WorkQueue; clock: FakeClock } {
   return { queue: new WorkQueue({ clock }), clock };

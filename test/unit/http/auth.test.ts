@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { startHttpServer, type HttpServerHandle } from "../../../src/http/server.js";
 import { nopLogger } from "../../../src/util/logger.js";
-import { FakeApi } from "./fake-service.js";
+import { FakeApi } from "../../helpers/fake-service.js";
 
 const TOKEN = "unit-test-token-0123456789";
 

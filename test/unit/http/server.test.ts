@@ -5,7 +5,7 @@ import { InsecureBindError } from "../../../src/http/errors.js";
 import { startHttpServer, type HttpServerHandle, type HttpServerOptions } from "../../../src/http/server.js";
 import type { ErrorBody, WaitLine } from "../../../src/http/wire.js";
 import type { LogFields, Logger } from "../../../src/util/logger.js";
-import { FakeApi } from "./fake-service.js";
+import { FakeApi } from "../../helpers/fake-service.js";
 
 interface LogLine {
   level: string;

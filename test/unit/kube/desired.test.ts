@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { KubeDesiredStore, needsReconcile, type StoreChange } from "../../../src/kube/desired.js";
 import type { ProjectObject } from "../../../src/kube/objects.js";
-import { projectObject } from "./fake-api.js";
+import { projectObject } from "../../helpers/fake-kube-api.js";
 
 function storeWith(hostId?: string) {
   const store = new KubeDesiredStore({ hostId, now: () => 1000 });

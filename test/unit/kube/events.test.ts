@@ -3,7 +3,7 @@ import type { ProjectStatus } from "../../../src/api/types.js";
 import { EventRecorder } from "../../../src/kube/events.js";
 import { statusEvents, withKnownIds } from "../../../src/kube/status-events.js";
 import { nopLogger } from "../../../src/util/logger.js";
-import { FakeEvents, projectObject } from "./fake-api.js";
+import { FakeEvents, projectObject } from "../../helpers/fake-kube-api.js";
 
 describe("EventRecorder", () => {
   it("creates an event about the Project and counts repeats on the same event", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { KubeDesiredStore } from "../../../src/kube/desired.js";
 import { withCleanupFinalizer } from "../../../src/kube/finalizer.js";
 import { nopLogger } from "../../../src/util/logger.js";
-import { FakeProjects, projectObject } from "./fake-api.js";
+import { FakeProjects, projectObject } from "../../helpers/fake-kube-api.js";
 
 function setup() {
   const api = new FakeProjects();

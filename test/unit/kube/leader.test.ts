@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { KubeApiError } from "../../../src/kube/errors.js";
 import { LeaderElector } from "../../../src/kube/leader.js";
 import { nopLogger } from "../../../src/util/logger.js";
-import { FakeClock } from "../controller/fake-clock.js";
-import { FakeLeases, settle } from "./fake-api.js";
+import { FakeClock } from "../../helpers/fake-clock.js";
+import { FakeLeases, settle } from "../../helpers/fake-kube-api.js";
 
 const stops: AbortController[] = [];
 afterEach(() => stops.splice(0).forEach((s) => s.abort()));

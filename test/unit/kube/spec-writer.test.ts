@@ -3,13 +3,9 @@ import { SpecInvalidError } from "../../../src/api/errors.js";
 import { parseProjects } from "../../../src/api/parse.js";
 import { toDesired } from "../../../src/kube/desired.js";
 import { KubeSpecWriter } from "../../../src/kube/spec-writer.js";
-import {
-  BadRequestError,
-  ConflictError,
-  ProjectNotFoundError,
-} from "../../../src/controller/service-errors.js";
+import { BadRequestError, ConflictError, ProjectNotFoundError } from "../../../src/api/write-errors.js";
 import { KubeApiError } from "../../../src/kube/errors.js";
-import { FakeProjects, projectObject } from "./fake-api.js";
+import { FakeProjects, projectObject } from "../../helpers/fake-kube-api.js";
 
 function item(name: string, image = "berth-test/busybox:1", labels?: Record<string, string>) {
   const text = `apiVersion: berth.dev/v1alpha1

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { ProjectStatus } from "../../../src/api/types.js";
-import type { StatusEntry } from "../../../src/controller/status-types.js";
+import type { StatusEntry } from "../../../src/api/status.js";
 import { KubeDesiredStore } from "../../../src/kube/desired.js";
 import { KubeApiError } from "../../../src/kube/errors.js";
 import { StatusWriter, sameStatus, statusPatch } from "../../../src/kube/status-writer.js";
 import { nopLogger } from "../../../src/util/logger.js";
-import { FakeClock } from "../controller/fake-clock.js";
-import { FakeProjects, projectObject, settle } from "./fake-api.js";
+import { FakeClock } from "../../helpers/fake-clock.js";
+import { FakeProjects, projectObject, settle } from "../../helpers/fake-kube-api.js";
 
 /** A status store with a writer side for the test. */
 class Local {

@@ -3,8 +3,8 @@ import { KubeApiError } from "../../../src/kube/errors.js";
 import type { ProjectObject } from "../../../src/kube/objects.js";
 import { ListWatch, type RestartReason } from "../../../src/kube/watch.js";
 import { nopLogger } from "../../../src/util/logger.js";
-import { FakeClock } from "../controller/fake-clock.js";
-import { FakeProjects, projectObject, settle } from "./fake-api.js";
+import { FakeClock } from "../../helpers/fake-clock.js";
+import { FakeProjects, projectObject, settle } from "../../helpers/fake-kube-api.js";
 
 interface Seen {
   replaces: { names: string[]; initial: boolean }[];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseProjects } from "../../../src/api/index.js";
-import type { DesiredProject } from "../../../src/controller/desired.js";
+import type { DesiredProject } from "../../../src/api/desired.js";
 import { computeStatus, type ReconcileFindings } from "../../../src/reconcilers/project-status.js";
 import type { ObservedContainer } from "../../../src/runtime/observed.js";
 

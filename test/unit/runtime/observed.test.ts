@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { resolveDockerEndpoint } from "../../../src/runtime/dockerode-util.js";
 import { projectKeyFromLabel, projectLabelValue } from "../../../src/runtime/labels.js";
 import { sameObservation, toObservedContainer } from "../../../src/runtime/observed.js";
-import { inspectDoc } from "./fake-docker.js";
+import { inspectDoc } from "../../helpers/fake-docker.js";
 
 describe("toObservedContainer", () => {
   it("maps state, health, times, labels and both port maps", () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DockerUnavailableError } from "../../../src/runtime/errors.js";
 import { DockerObserver } from "../../../src/runtime/observer.js";
-import { FakeDocker, inspectDoc, until } from "./fake-docker.js";
+import { FakeDocker, inspectDoc, until } from "../../helpers/fake-docker.js";
 
 const running: { abort: AbortController; observer: DockerObserver }[] = [];
 

@@ -2,7 +2,7 @@ import type { ContainerInspectInfo } from "dockerode";
 import { afterEach, describe, expect, it } from "vitest";
 import { DockerObserver } from "../../../src/runtime/observer.js";
 import { ownedContainers } from "../../../src/runtime/owned.js";
-import { FakeDocker, inspectDoc, until } from "./fake-docker.js";
+import { FakeDocker, inspectDoc, until } from "../../helpers/fake-docker.js";
 
 function labelled(id: string, project: string, instance: string): ContainerInspectInfo {
   const doc = inspectDoc(id, project);

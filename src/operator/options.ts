@@ -1,0 +1,234 @@
+import { join, resolve } from "node:path";
+import type { KubeRunOptions } from "../kube/options.js";
+import { defaultStateDir } from "../cache/state-dir.js";
+import { parseDuration } from "../util/duration.js";
+import { BerthError } from "../util/errors.js";
+
+/** Options of `berth run`, parsed once from flags and environment. */
+export interface RunOptions {
+  dir: string;
+  httpHost: string;
+  httpPort: number;
+  /** `--token` / BERTH_TOKEN; when undefined (and auth is on) the state directory's token is used. */
+  token: string | undefined;
+  /** `--no-auth`: the HTTP API takes no token (loopback binds only). */
+  noAuth: boolean;
+  /** `--allowed-host`: more names the HTTP server answers to in the Host header. */
+  allowedHosts: string[];
+  /** `--shutdown-grace`: after SIGTERM, the process exits by this time even if work remains. */
+  shutdownGraceMs: number;
+  stateDir: string;
+  concurrency: number;
+  portRange: string;
+  publishAddress: string;
+  /** Subnets of project networks come from this IPv4 block, `networkSize` bits each. */
+  networkPool: string;
+  networkSize: number;
+  dockerHost: string | undefined;
+  stopTimeoutSeconds: number;
+  resyncMs: number;
+  allowHostPaths: string[];
+  hostId: string | undefined;
+  /** Redis for the shared port registry and status snapshots (`--redis`, env BERTH_REDIS_URL); optional. */
+  redisUrl: string | undefined;
+  logLevel: "debug" | "info" | "warn" | "error";
+  logFormat: "json" | "logfmt";
+  /** `--nats`: publish logs, metrics and events to this NATS URL. */
+  natsUrl: string | undefined;
+  /** `--nats-max-pending`: stream records kept per stream while NATS is away. */
+  natsMaxPending: number;
+  /** `--nats-jetstream` (lines kept per log subject, `--nats-jetstream-lines`), or undefined. */
+  jetstreamLines: number | undefined;
+  /** `--kube`: desired state from Project custom resources instead of `dir`; undefined in file mode. */
+  kube: KubeRunOptions | undefined;
+}
+
+/** Raw flags as commander hands them over. */
+export interface RunFlags {
+  dir?: string;
+  http: string;
+  token?: string;
+  /** commander's `--no-auth` sets this to false. */
+  auth?: boolean;
+  allowedHost?: string[];
+  shutdownGrace?: string;
+  stateDir?: string;
+  concurrency: string;
+  portRange: string;
+  publishAddress: string;
+  networkPool: string;
+  networkSize: string;
+  docker?: string;
+  stopTimeout: string;
+  resync: string;
+  allowHostPath: string[];
+  hostId?: string;
+  redis?: string;
+  logLevel: string;
+  logFormat: string;
+  nats?: string;
+  natsMaxPending?: string;
+  natsJetstream?: boolean;
+  natsJetstreamLines?: string;
+  kube?: boolean;
+  namespace?: string;
+  kubeconfig?: string;
+  leaderElect?: boolean;
+  leaseNamespace?: string;
+  leaseDuration?: string;
+  renewDeadline?: string;
+  retryPeriod?: string;
+  watchStall?: string;
+}
+
+/** The environment variables `berth run` reads, once. */
+export interface RunEnv {
+  readonly BERTH_TOKEN?: string | undefined;
+  readonly BERTH_STATE_DIR?: string | undefined;
+  readonly BERTH_REDIS_URL?: string | undefined;
+  readonly DOCKER_HOST?: string | undefined;
+  readonly XDG_STATE_HOME?: string | undefined;
+  readonly HOME?: string | undefined;
+}
+
+/** A flag with a value Berth cannot use; the message names the flag and what is allowed. */
+export class OptionError extends BerthError {
+  override readonly name = "OptionError";
+}
+
+/** A duration flag in milliseconds; throws OptionError naming the flag. */
+function durationFlag(text: string, flag: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    throw new OptionError(`${flag} ${JSON.stringify(text)} is not a duration; use e.g. 500ms, 10s, 5m or 1h`);
+  }
+  return ms;
+}
+
+/** Turns flags plus the environment into RunOptions; throws OptionError naming the flag. */
+export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
+  const http = /^(.*):(\d+)$/.exec(flags.http);
+  if (!http || Number(http[2]) > 65535) {
+    throw new OptionError(`--http ${JSON.stringify(flags.http)} is not HOST:PORT, e.g. 127.0.0.1:7420`);
+  }
+  const concurrency = Number(flags.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new OptionError(`--concurrency ${flags.concurrency} must be a whole number from 1 to 256`);
+  }
+  const logLevel = flags.logLevel;
+  if (!["debug", "info", "warn", "error"].includes(logLevel)) {
+    throw new OptionError(`--log-level ${logLevel} must be one of debug, info, warn, error`);
+  }
+  if (flags.dir === undefined && !flags.kube) {
+    throw new OptionError("give --dir DIR (spec files) or --kube (Project custom resources)");
+  }
+  const stateDir = resolve(flags.stateDir ?? env["BERTH_STATE_DIR"] ?? defaultStateDir(env));
+  // Kube mode has no spec directory; relative hostPaths resolve below this one.
+  const dir = resolve(flags.dir ?? join(stateDir, "kube-projects"));
+  return {
+    dir,
+    httpHost: (http[1] ?? "127.0.0.1").replace(/^\[(.*)\]$/, "$1"),
+    httpPort: Number(http[2]),
+    token: flags.token ?? (env["BERTH_TOKEN"] || undefined),
+    noAuth: flags.auth === false,
+    allowedHosts: (flags.allowedHost ?? []).map((h) => checkAllowedHost(h)),
+    shutdownGraceMs: durationFlag(flags.shutdownGrace ?? "10s", "--shutdown-grace"),
+    stateDir,
+    concurrency,
+    portRange: flags.portRange,
+    publishAddress: flags.publishAddress,
+    networkPool: flags.networkPool,
+    networkSize: Number(flags.networkSize.replace(/^\//, "")),
+    dockerHost: flags.docker ?? env["DOCKER_HOST"],
+    stopTimeoutSeconds: durationFlag(flags.stopTimeout, "--stop-timeout") / 1000,
+    resyncMs: durationFlag(flags.resync, "--resync"),
+    allowHostPaths: [dir, ...flags.allowHostPath.map((p) => resolve(p))],
+    hostId: flags.hostId,
+    redisUrl: checkRedisUrl(flags.redis ?? (env["BERTH_REDIS_URL"] || undefined)),
+    logLevel: logLevel as RunOptions["logLevel"],
+    logFormat: flags.logFormat === "json" ? "json" : "logfmt",
+    natsUrl: parseNatsUrl(flags.nats),
+    natsMaxPending: parseCount(flags.natsMaxPending ?? "100000", "--nats-max-pending"),
+    jetstreamLines: flags.natsJetstream
+      ? parseCount(flags.natsJetstreamLines ?? "10000", "--nats-jetstream-lines")
+      : undefined,
+    kube: flags.kube ? parseKubeOptions(flags) : undefined,
+  };
+}
+
+/** The kube-mode flags; throws OptionError naming the flag. */
+function parseKubeOptions(flags: RunFlags): KubeRunOptions {
+  const leaseDurationMs = durationFlag(flags.leaseDuration ?? "15s", "--lease-duration");
+  const renewDeadlineMs = durationFlag(flags.renewDeadline ?? "10s", "--renew-deadline");
+  const retryPeriodMs = durationFlag(flags.retryPeriod ?? "2s", "--retry-period");
+  if (!(leaseDurationMs > renewDeadlineMs && renewDeadlineMs > retryPeriodMs && retryPeriodMs > 0)) {
+    throw new OptionError(
+      "--lease-duration must be longer than --renew-deadline, which must be longer than --retry-period (e.g. 15s, 10s, 2s)",
+    );
+  }
+  const namespace = flags.namespace || undefined;
+  if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) {
+    throw new OptionError(
+      `--namespace ${JSON.stringify(namespace)} is not a namespace name (lowercase letters, digits, '-')`,
+    );
+  }
+  const hostId = flags.hostId;
+  if (hostId !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(hostId)) {
+    throw new OptionError(
+      `--host-id ${JSON.stringify(hostId)} cannot name a Lease in kube mode; use lowercase letters, digits, '-' and '.'`,
+    );
+  }
+  return {
+    namespace,
+    kubeconfig: flags.kubeconfig ? resolve(flags.kubeconfig) : undefined,
+    leaderElect: flags.leaderElect !== false,
+    leaseNamespace: flags.leaseNamespace || undefined,
+    leaseName: `berth-${hostId ?? "default"}`,
+    leaseDurationMs,
+    renewDeadlineMs,
+    retryPeriodMs,
+    watchStallMs: durationFlag(flags.watchStall ?? "2m", "--watch-stall"),
+  };
+}
+
+/** Checks an `--allowed-host` value: a host name or address, or `.domain` for its subdomains. */
+function checkAllowedHost(text: string): string {
+  const name = text.trim().toLowerCase();
+  if (!/^\.?[a-z0-9_]([a-z0-9_.:-]*[a-z0-9_])?$|^\[[0-9a-f:.]+\]$/.test(name) || name.includes("/")) {
+    throw new OptionError(
+      `--allowed-host ${JSON.stringify(text)} is not a host name; use e.g. --allowed-host berth.internal, or .example.com for its subdomains`,
+    );
+  }
+  return name;
+}
+
+/** Checks a `--redis` / BERTH_REDIS_URL value; throws OptionError naming the expected form. */
+function checkRedisUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const ok = /^rediss?:\/\/[^\s]+$/.test(url) && URL.canParse(url);
+  if (!ok)
+    throw new OptionError(
+      `--redis ${JSON.stringify(url)} is not a Redis URL; use e.g. redis://127.0.0.1:6379`,
+    );
+  return url;
+}
+
+function parseNatsUrl(text: string | undefined): string | undefined {
+  if (text === undefined || text === "") return undefined;
+  for (const server of text.split(",")) {
+    if (!/^(nats|tls|ws|wss):\/\/[^\s/]+$|^[^\s/:]+:\d+$/.test(server.trim())) {
+      throw new OptionError(
+        `--nats ${JSON.stringify(text)} is not a NATS URL; use e.g. nats://127.0.0.1:4222`,
+      );
+    }
+  }
+  return text;
+}
+
+function parseCount(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000_000) {
+    throw new OptionError(`${flag} ${text} must be a whole number from 1 to 100000000`);
+  }
+  return n;
+}

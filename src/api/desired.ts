@@ -1,6 +1,31 @@
 import type { SpecError } from "./errors.js";
 import type { Project } from "./types.js";
 
+/**
+ * Where a desired project's spec comes from: a document of a spec file, or a custom resource.
+ * For messages and views only; the reconciler never reads it (it gets {@link DesiredProject.specDir}).
+ */
+export type ProjectOrigin =
+  | {
+      kind: "file";
+      /** Absolute path of the spec file. */
+      path: string;
+      /** The line its document starts on. */
+      line: number;
+      /** 0-based index of the document in the file. */
+      document: number;
+    }
+  | {
+      kind: "resource";
+      /** `projects.berth.dev/<namespace>/<name>`. */
+      ref: string;
+    };
+
+/** How an origin reads in messages and views: `path:line`, or the resource reference. Pure. */
+export function originLabel(origin: ProjectOrigin): { file: string; line: number } {
+  return origin.kind === "file" ? { file: origin.path, line: origin.line } : { file: origin.ref, line: 1 };
+}
+
 /** One project as currently desired, with where its spec came from. */
 export interface DesiredProject {
   /** `namespace/name` */
@@ -11,11 +36,14 @@ export interface DesiredProject {
   generation: number;
   /** Canonical hash of the defaulted spec. */
   hash: string;
-  /** The spec file (absolute path) and the line its document starts on. */
-  file: string;
-  line: number;
-  /** 0-based index of the document in its file. */
-  document: number;
+  /** Where the spec comes from (messages and views). */
+  origin: ProjectOrigin;
+  /**
+   * The directory relative paths of the spec (volume hostPaths, build contexts, env files)
+   * resolve against, as the backend provides it: the spec file's directory, or kube mode's
+   * `--build-root`. Undefined when there is none; a relative path is then refused.
+   */
+  specDir: string | undefined;
   /** When the current spec was first seen (ms since the epoch): the start of convergence. */
   specChangedAt: number;
   /** When this project first appeared, RFC 3339. */

@@ -3,8 +3,14 @@
  * resource's types, validation and hashing; the mode-neutral desired project; observed status;
  * the write contract and its errors; merge patches; keys and phases.
  */
-export { SPEC_WATCH_PROBLEM_REASONS } from "./desired.js";
-export type { DesiredProject, DesiredReader, SpecWatchCondition, SpecWatchProblemReason } from "./desired.js";
+export { originLabel, SPEC_WATCH_PROBLEM_REASONS } from "./desired.js";
+export type {
+  DesiredProject,
+  DesiredReader,
+  ProjectOrigin,
+  SpecWatchCondition,
+  SpecWatchProblemReason,
+} from "./desired.js";
 export { SpecInvalidError, formatSpecError } from "./errors.js";
 export type { SpecError, SpecErrorCode } from "./errors.js";
 export { canonicalJson, hashOf, specHash } from "./hash.js";

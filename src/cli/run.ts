@@ -37,6 +37,10 @@ export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Co
     )
     .option("--retry-period <duration>", "kube mode: leader election retry period", "2s")
     .option(
+      "--build-root <dir>",
+      "kube mode: relative build.context and hostPath of the custom resources resolve here (else they are refused)",
+    )
+    .option(
       "--watch-stall <duration>",
       "kube mode: relist after this long without a watch event or bookmark",
       "2m",

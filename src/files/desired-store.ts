@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import {
   type DesiredProject,
   type DesiredReader,
@@ -125,9 +126,8 @@ export class DesiredStore implements DesiredReader {
       project,
       generation,
       hash: def.hash,
-      file,
-      line: def.line,
-      document: def.document,
+      origin: { kind: "file", path: file, line: def.line, document: def.document },
+      specDir: dirname(file),
       specChangedAt,
       creationTimestamp,
       specErrors,
@@ -160,9 +160,7 @@ export class DesiredStore implements DesiredReader {
 function differs(a: DesiredProject, b: DesiredProject): boolean {
   return (
     a.hash !== b.hash ||
-    a.file !== b.file ||
-    a.line !== b.line ||
-    a.document !== b.document ||
+    JSON.stringify(a.origin) !== JSON.stringify(b.origin) ||
     JSON.stringify(a.project.metadata) !== JSON.stringify(b.project.metadata) ||
     JSON.stringify(a.specErrors) !== JSON.stringify(b.specErrors)
   );

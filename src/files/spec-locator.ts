@@ -97,7 +97,8 @@ export class SpecLocator {
     const recent = this.recent.get(key);
     if (recent !== undefined) candidates.push({ path: recent });
     const known = this.desired.get(key);
-    if (known) candidates.push({ path: known.file, hint: known.document });
+    if (known?.origin.kind === "file")
+      candidates.push({ path: known.origin.path, hint: known.origin.document });
     for (const c of candidates) {
       const path = await this.confine(c.path);
       const text = await readText(path);

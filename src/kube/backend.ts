@@ -51,7 +51,7 @@ function assembleKube(ctx: BackendContext, kube: KubeBackendOptions, apis: KubeA
   if (ctx.signal.aborted) stop.abort();
   const signal = stop.signal;
   const metrics = kubeMetrics(registry, kube.leaseName);
-  const store = new KubeDesiredStore({ hostId: kube.hostId });
+  const store = new KubeDesiredStore({ hostId: kube.hostId, specDir: kube.buildRoot });
   const watch = new ListWatch({
     api: apis.projects,
     namespace: kube.namespace,

@@ -31,6 +31,8 @@ export interface KubeDesiredStoreOptions {
    * without a host id, the projects without `spec.host` are.
    */
   hostId: string | undefined;
+  /** `--build-root`: what relative paths of the specs resolve against; none when undefined. */
+  specDir?: string | undefined;
   now?: () => number;
 }
 
@@ -159,7 +161,7 @@ export class KubeDesiredStore implements DesiredReader, ListWatchHandler {
       this.entries.set(key, { object, good, errors: prev.errors });
       return;
     }
-    const parsed = toDesired(key, object, prev?.good, this.now);
+    const parsed = toDesired(key, object, prev?.good, this.now, this.o.specDir);
     this.entries.set(key, {
       object,
       good: parsed.desired ?? (prev?.good ? { ...prev.good, specErrors: parsed.errors } : undefined),
@@ -205,6 +207,7 @@ export function toDesired(
   object: ProjectObject,
   previous: DesiredProject | undefined,
   now: () => number = Date.now,
+  specDir?: string,
 ): { desired?: DesiredProject; errors: SpecError[] } {
   const file = resourcePath(key);
   const m = object.metadata;
@@ -240,9 +243,8 @@ export function toDesired(
       project,
       generation,
       hash: found.hash,
-      file,
-      line: 1,
-      document: 0,
+      origin: { kind: "resource", ref: file },
+      specDir,
       specChangedAt: sameSpec ? previous.specChangedAt : now(),
       creationTimestamp,
       specErrors: [],

@@ -15,6 +15,11 @@ export interface KubeRunOptions {
   retryPeriodMs: number;
   /** `--watch-stall`: no watch event or bookmark for this long relists. */
   watchStallMs: number;
+  /**
+   * `--build-root`: relative `build.context`s and `hostPath`s of the custom resources resolve
+   * against this directory (which is also an allowed root); without it they are refused.
+   */
+  buildRoot: string | undefined;
 }
 
 /** What kube mode's backend is built from: the kube flags and this host's id (`--host-id`). */

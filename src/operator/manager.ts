@@ -175,7 +175,6 @@ async function assemble(
       onConverged: (_key, seconds) => convergence.observe(seconds),
     },
     {
-      watchedDir: options.dir,
       publishAddress: options.publishAddress,
       publishHost: options.publishAddress === "0.0.0.0" ? "127.0.0.1" : options.publishAddress,
       mountPolicy: { allowedRoots: options.allowHostPaths },

@@ -79,6 +79,7 @@ export interface RunFlags {
   renewDeadline?: string;
   retryPeriod?: string;
   watchStall?: string;
+  buildRoot?: string;
 }
 
 /** The environment variables `berth run` reads, once. */
@@ -125,6 +126,12 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
   const stateDir = resolve(flags.stateDir ?? env["BERTH_STATE_DIR"] ?? defaultStateDir(env));
   // Kube mode has no spec directory; relative hostPaths resolve below this one.
   const dir = resolve(flags.dir ?? join(stateDir, "kube-projects"));
+  if (flags.buildRoot !== undefined && !flags.kube) {
+    throw new OptionError(
+      "--build-root is for kube mode (--kube); in file mode paths resolve against each spec file",
+    );
+  }
+  const buildRoot = flags.buildRoot !== undefined ? resolve(flags.buildRoot) : undefined;
   return {
     dir,
     httpHost: (http[1] ?? "127.0.0.1").replace(/^\[(.*)\]$/, "$1"),
@@ -142,7 +149,7 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
     dockerHost: flags.docker ?? env["DOCKER_HOST"],
     stopTimeoutSeconds: durationFlag(flags.stopTimeout, "--stop-timeout") / 1000,
     resyncMs: durationFlag(flags.resync, "--resync"),
-    allowHostPaths: [dir, ...flags.allowHostPath.map((p) => resolve(p))],
+    allowHostPaths: [buildRoot ?? dir, ...flags.allowHostPath.map((p) => resolve(p))],
     hostId: flags.hostId,
     redisUrl: checkRedisUrl(flags.redis ?? (env["BERTH_REDIS_URL"] || undefined)),
     logLevel: logLevel as RunOptions["logLevel"],
@@ -152,12 +159,12 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
     jetstreamLines: flags.natsJetstream
       ? parseCount(flags.natsJetstreamLines ?? "10000", "--nats-jetstream-lines")
       : undefined,
-    kube: flags.kube ? parseKubeOptions(flags) : undefined,
+    kube: flags.kube ? { ...parseKubeOptions(flags), buildRoot } : undefined,
   };
 }
 
 /** The kube-mode flags; throws OptionError naming the flag. */
-function parseKubeOptions(flags: RunFlags): KubeRunOptions {
+function parseKubeOptions(flags: RunFlags): Omit<KubeRunOptions, "buildRoot"> {
   const leaseDurationMs = durationFlag(flags.leaseDuration ?? "15s", "--lease-duration");
   const renewDeadlineMs = durationFlag(flags.renewDeadline ?? "10s", "--renew-deadline");
   const retryPeriodMs = durationFlag(flags.retryPeriod ?? "2s", "--retry-period");

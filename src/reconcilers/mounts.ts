@@ -60,8 +60,8 @@ export interface ContainerPaths {
 export interface PathRef {
   field: string;
   path: string;
-  /** The spec file's directory. */
-  baseDir: string;
+  /** What a relative path resolves against (the spec's directory); none: relative paths are refused. */
+  baseDir: string | undefined;
 }
 
 const FIX = "use a path inside the watched directory, or start berth with --allow-host-path DIR";
@@ -82,7 +82,7 @@ export class PathResolver {
    * `spec.containers`, for field names). Throws PathPolicyError for the first refused path in spec
    * order; other errors are not expected.
    */
-  async container(spec: ContainerSpec, index: number, specDir: string): Promise<ContainerPaths> {
+  async container(spec: ContainerSpec, index: number, specDir: string | undefined): Promise<ContainerPaths> {
     const at = `spec.containers[${index}]`;
     const refs: PathRef[] = (spec.volumes ?? []).map((v, i) => ({
       field: `${at}.volumes[${i}].hostPath`,
@@ -104,7 +104,14 @@ export class PathResolver {
 
   /** The real path of one spec path, checked against the allowed roots. Throws PathPolicyError. */
   async resolve(ref: PathRef): Promise<string> {
-    const abs = resolve(ref.baseDir, ref.path);
+    if (ref.baseDir === undefined && !isAbsolute(ref.path)) {
+      throw new PathPolicyError(
+        { reason: "PathNotAllowed", field: ref.field, path: ref.path, target: undefined },
+        `${ref.field} ${JSON.stringify(ref.path)} is relative, and this project's spec has no directory to ` +
+          "resolve it against (a Project custom resource): start berth with --build-root DIR, or use an absolute path",
+      );
+    }
+    const abs = resolve(ref.baseDir ?? "/", ref.path);
     let real: string;
     try {
       real = await realpath(abs);

@@ -1,4 +1,3 @@
-import { dirname } from "node:path";
 import type { Result } from "../controller/controller.js";
 import { TerminalError } from "../controller/errors.js";
 import type { CallOptions, DockerClient } from "../runtime/docker.js";
@@ -39,7 +38,6 @@ export interface ProbeControl {
 
 /** Options parsed once at start-up. */
 export interface ProjectReconcilerOptions {
-  watchedDir: string;
   /** Address host ports are published on (default 127.0.0.1). */
   publishAddress: string;
   /** Host name used in port URLs and probes. */
@@ -220,7 +218,7 @@ export class ProjectReconciler {
       return { container: mine[0], acted: running.length > 0 };
     }
     const ports = assignments.filter((a) => a.container === spec.name);
-    const paths = await this.paths.container(spec, index, dirname(d.file));
+    const paths = await this.paths.container(spec, index, d.specDir);
     const inputs = {
       key: d.key,
       instance: this.opts.instance,

@@ -1,11 +1,12 @@
-import type {
-  Condition,
-  DesiredProject,
-  ProjectSpec,
-  ProjectStatus,
-  SpecError,
-  StatusEntry,
-  Transition,
+import {
+  originLabel,
+  type Condition,
+  type DesiredProject,
+  type ProjectSpec,
+  type ProjectStatus,
+  type SpecError,
+  type StatusEntry,
+  type Transition,
 } from "../api/index.js";
 
 /**
@@ -43,8 +44,7 @@ export function toProjectView(desired: DesiredProject, entry: StatusEntry | unde
     spec,
     status: entry?.status ?? { phase: "Pending" },
     transitions: entry?.transitions ?? [],
-    file: desired.file,
-    line: desired.line,
+    ...originLabel(desired.origin),
     specErrors: desired.specErrors,
     creationTimestamp: desired.creationTimestamp,
     hash: desired.hash,

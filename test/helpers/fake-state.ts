@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { parseProjects } from "../../src/api/parse.js";
 import type { SpecError } from "../../src/api/errors.js";
 import type { ProjectStatus } from "../../src/api/types.js";
@@ -40,9 +41,8 @@ export class FakeDesired implements DesiredReader {
         project: { ...p.project, metadata: { ...p.project.metadata, generation } },
         generation,
         hash: p.hash,
-        file,
-        line: p.line,
-        document: p.document,
+        origin: { kind: "file", path: file, line: p.line, document: p.document },
+        specDir: dirname(file),
         specChangedAt: 0,
         creationTimestamp: prev?.creationTimestamp ?? "2024-01-01T00:00:00Z",
         specErrors: [],

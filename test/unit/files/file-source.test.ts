@@ -85,7 +85,10 @@ describe("FileSource on a real directory", () => {
     });
     expect(store.keys().sort()).toEqual(["default/a", "default/b"]);
     expect(enqueued.every((e) => e.priority === "low")).toBe(true);
-    expect(store.get("default/b")?.file).toMatch(/nested\/b\.yml$/);
+    expect(store.get("default/b")?.origin).toMatchObject({
+      kind: "file",
+      path: expect.stringMatching(/nested\/b\.yml$/) as unknown,
+    });
   });
 
   it("sees a save by rename, skips a write that changes nothing, and deletes on unlink", async () => {
@@ -165,10 +168,10 @@ describe("FileSource on a real directory", () => {
     const link = join(tempDir(), "specs");
     symlinkSync(real, link);
     const { store } = await start({}, { dir: link });
-    expect(store.get("default/a")?.file).toBe(join(link, "a.yaml"));
+    expect(store.get("default/a")?.origin).toMatchObject({ path: join(link, "a.yaml") });
     writeFileSync(join(real, "b.yaml"), doc("b"));
     await until(() => store.get("default/b") !== undefined, "b loaded");
-    expect(store.get("default/b")?.file).toBe(join(link, "b.yaml"));
+    expect(store.get("default/b")?.origin).toMatchObject({ path: join(link, "b.yaml") });
   });
 
   it("watches at most maxEntries, reports TreeTooLarge once, and keeps the admitted files live", async () => {

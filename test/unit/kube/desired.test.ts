@@ -18,6 +18,12 @@ const bump = (o: ProjectObject, change: (o: ProjectObject) => void, rv: string):
 };
 
 describe("KubeDesiredStore", () => {
+  it("gives every project --build-root as its specDir", () => {
+    const store = new KubeDesiredStore({ hostId: undefined, specDir: "/srv/builds", now: () => 1000 });
+    store.replace([projectObject("a", { namespace: "team" })], true);
+    expect(store.get("team/a")?.specDir).toBe("/srv/builds");
+  });
+
   it("turns objects into defaulted DesiredProjects with the object's generation", () => {
     const { store, changes } = storeWith();
     store.replace([projectObject("a", { namespace: "team", generation: 3 })], true);
@@ -25,7 +31,8 @@ describe("KubeDesiredStore", () => {
     expect(d?.generation).toBe(3);
     expect(d?.project.spec.state).toBe("Running");
     expect(d?.project.spec.containers[0]?.restartPolicy).toBe("Always");
-    expect(d?.file).toBe("projects.berth.dev/team/a");
+    expect(d?.origin).toEqual({ kind: "resource", ref: "projects.berth.dev/team/a" });
+    expect(d?.specDir).toBeUndefined();
     expect(d?.project.metadata.uid).toBe("uid-a");
     expect(changes).toEqual([{ key: "team/a", reconcile: true, initial: true }]);
   });

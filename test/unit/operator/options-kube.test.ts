@@ -10,6 +10,18 @@ describe("kube-mode options", () => {
     expect(parseRunOptions({ ...flags, dir: "/tmp/specs" }, {}).kube).toBeUndefined();
   });
 
+  it("takes --build-root in kube mode as the specs' directory and an allowed root, and refuses it in file mode", () => {
+    const o = parseRunOptions(
+      { ...flags, kube: true, buildRoot: "/srv/builds", allowHostPath: ["/data"] },
+      {},
+    );
+    expect(o.kube?.buildRoot).toBe("/srv/builds");
+    expect(o.allowHostPaths).toEqual(["/srv/builds", "/data"]);
+    expect(() => parseRunOptions({ ...flags, dir: "/tmp/specs", buildRoot: "/srv" }, {})).toThrow(
+      /--build-root is for kube mode/,
+    );
+  });
+
   it("defaults to every namespace, leader election on, 15s/10s/2s, lease berth-default", () => {
     const o = parseRunOptions({ ...flags, kube: true }, {});
     expect(o.kube).toEqual({
@@ -22,6 +34,7 @@ describe("kube-mode options", () => {
       renewDeadlineMs: 10_000,
       retryPeriodMs: 2_000,
       watchStallMs: 120_000,
+      buildRoot: undefined,
     });
     // no spec directory: relative hostPaths resolve below the state directory
     expect(o.dir).toBe("/tmp/state/kube-projects");

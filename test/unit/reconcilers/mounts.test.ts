@@ -46,6 +46,16 @@ function container(extra: string): ContainerSpec {
 }
 
 describe("PathResolver", () => {
+  it("refuses a relative path when the spec has no directory (a custom resource without --build-root)", async () => {
+    const resolver = new PathResolver({ allowedRoots: [watched] });
+    const err = await refusal(resolver.resolve({ ...ref("./data"), baseDir: undefined }));
+    expect(err.reason).toBe("PathNotAllowed");
+    expect(err.message).toContain("--build-root");
+    expect(await resolver.resolve({ ...ref(join(watched, "data")), baseDir: undefined })).toBe(
+      join(watched, "data"),
+    );
+  });
+
   it("accepts relative and absolute paths inside the root and returns the real path", async () => {
     const r = new PathResolver({ allowedRoots: [watched] });
     expect(await r.resolve(ref("./data"))).toBe(join(watched, "data"));

@@ -26,6 +26,7 @@ import type { ProjectsApi } from "../src/kube/api.js";
 import { nopLogger } from "../src/util/logger.js";
 import { benchRunOptions } from "./options.js";
 import { ms, summarize } from "./stats.js";
+import { eventually } from "../test/helpers/poll.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const NS = "kube-bench";
@@ -80,11 +81,7 @@ async function waitFor(
   limitMs: number,
   check: () => Promise<boolean> | boolean,
 ): Promise<void> {
-  const end = performance.now() + limitMs;
-  while (!(await check())) {
-    if (performance.now() > end) throw new Error(`${what}: not done within ${limitMs / 1000}s`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await eventually(check, limitMs, what, 20);
 }
 
 /** Every Project of the namespace says Running for its generation, read from the apiserver. */

@@ -221,7 +221,14 @@ export async function run(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), "berth-bench-mcp-state-"));
   const stop = new AbortController();
   const manager = await startManager(
-    benchRunOptions({ dir, stateDir, portRange: "29200-29299", http: `127.0.0.1:${BERTH_PORT}` }),
+    // no token: the clients, like the echo baselines', send none (a loopback bind allows that)
+    benchRunOptions({
+      dir,
+      stateDir,
+      portRange: "29200-29299",
+      http: `127.0.0.1:${BERTH_PORT}`,
+      auth: false,
+    }),
     nopLogger,
     stop.signal,
   );

@@ -1,4 +1,9 @@
-import { parseRunOptions, type RunFlags, type RunOptions } from "../src/operator/options.js";
+import {
+  parseRunOptions,
+  RUN_FLAG_DEFAULTS,
+  type RunFlags,
+  type RunOptions,
+} from "../src/operator/options.js";
 
 /** `berth run` options for an in-process operator in a benchmark: quiet, no resync, short stops. */
 export function benchRunOptions(
@@ -6,16 +11,11 @@ export function benchRunOptions(
 ): RunOptions {
   return parseRunOptions(
     {
+      ...RUN_FLAG_DEFAULTS,
       http: "127.0.0.1:0",
-      concurrency: "16",
-      publishAddress: "127.0.0.1",
-      networkPool: "10.213.0.0/16",
-      networkSize: "26",
       stopTimeout: "1s",
       resync: "1h",
-      allowHostPath: [],
       logLevel: "error",
-      logFormat: "logfmt",
       ...flags,
     },
     {},

@@ -14,7 +14,8 @@ export type {
 export { SpecInvalidError, formatSpecError } from "./errors.js";
 export type { SpecError, SpecErrorCode } from "./errors.js";
 export { canonicalJson, hashOf, specHash } from "./hash.js";
-export { collectSpecFiles, isSpecFile, loadSpecFiles, projectKey, splitDuplicates } from "./load.js";
+export { keyOf, projectKey, splitKey } from "./keys.js";
+export { collectSpecFiles, isSpecFile, loadSpecFiles, splitDuplicates } from "./load.js";
 export { MAX_ALIASES, MAX_SPEC_BYTES, parseProjects } from "./parse.js";
 export type { ParseResult, ParsedProject } from "./parse.js";
 export { applyProjectPatch, checkProjectPatch } from "./patch.js";
@@ -23,7 +24,7 @@ export { parseCpu, parseMemory } from "./quantity.js";
 export { SPEC_READ_TIMEOUT_MS, readSpecFile, readSpecText } from "./spec-file.js";
 export type { SpecReadFailure } from "./spec-file.js";
 export type { StatusEntry, StatusReader, Transition } from "./status.js";
-export { API_VERSION, KIND, RESTARTED_AT_ANNOTATION } from "./types.js";
+export { API_VERSION, KIND, PHASES, RESTARTED_AT_ANNOTATION } from "./types.js";
 export type {
   Condition,
   ConditionType,

@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { SpecError } from "./errors.js";
+import { projectKey } from "./keys.js";
 import { parseProjects, type ParsedProject } from "./parse.js";
 import { readSpecText } from "./spec-file.js";
 
@@ -89,11 +90,6 @@ export function loadSpecFiles(
   result.projects = unique;
   result.errors.push(...duplicates);
   return result;
-}
-
-/** Key of a project: `namespace/name`. */
-export function projectKey(p: { metadata: { namespace: string; name: string } }): string {
-  return `${p.metadata.namespace}/${p.metadata.name}`;
 }
 
 /**

@@ -15,7 +15,13 @@ export type DesiredState = "Running" | "Stopped";
 export type PullPolicy = "Always" | "IfNotPresent" | "Never";
 export type RestartPolicy = "Always" | "OnFailure" | "Never";
 export type Protocol = "TCP" | "UDP";
-export type Phase = "Pending" | "Progressing" | "Running" | "Degraded" | "Stopped" | "Failed";
+/**
+ * Every phase of a project, in lifecycle order: the CRD's `status.phase` enum, the label values of
+ * the `berth_projects{phase}` gauge, and the choices of phase filters. The dashboard keeps a copy
+ * (web/src/types.ts) that a unit test compares with this one.
+ */
+export const PHASES = ["Pending", "Progressing", "Running", "Degraded", "Stopped", "Failed"] as const;
+export type Phase = (typeof PHASES)[number];
 export type ConditionStatus = "True" | "False" | "Unknown";
 export type ConditionType = "Ready" | "SpecValid" | "PortsAllocated" | "ImageAvailable" | "Progressing";
 

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { Redis, type RedisOptions } from "ioredis";
+import { backoffDelay } from "../util/backoff.js";
 import type { Logger } from "../util/logger.js";
 import type { CacheMetrics } from "./metrics.js";
 import { BerthError } from "../util/errors.js";
@@ -148,7 +149,7 @@ export function connectRedis(options: RedisBackendOptions): RedisBackend {
     commandTimeout: options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS,
     connectTimeout: 1000,
     enableReadyCheck: true,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    retryStrategy: (times) => backoffDelay(Math.min(times, 6), { baseMs: 50, maxMs: 2000 }),
   };
   const client = new Redis(options.url, { ...base, connectionName: "berth" });
   // The subscriber must queue its SUBSCRIBE until connected; it never carries other commands.

@@ -6,10 +6,12 @@
  */
 import { rename } from "node:fs/promises";
 import { join } from "node:path";
+import { backoffDelay } from "../util/backoff.js";
 import type { Clock, Timer } from "../util/clock.js";
 import { systemClock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { StateFileError, readJsonFile, writeJsonFileAtomic } from "./state-dir.js";
+import { PHASES } from "../api/index.js";
 import type { Condition, Phase, ProjectStatus, StatusEntry, StatusReader, Transition } from "../api/index.js";
 
 /** The status file's name inside the state directory. */
@@ -17,16 +19,6 @@ export const STATUS_FILE = "status.json";
 
 /** How many phase transitions are kept per project. */
 export const MAX_TRANSITIONS = 20;
-
-/** Every phase, in lifecycle order; the label values of the `berth_projects{phase}` gauge. */
-export const PHASES: readonly Phase[] = [
-  "Pending",
-  "Progressing",
-  "Running",
-  "Degraded",
-  "Stopped",
-  "Failed",
-];
 
 /** Options of {@link StatusStore.open}. */
 export interface StatusStoreOptions {
@@ -194,7 +186,7 @@ export class StatusStore implements StatusReader {
       } catch (err) {
         if (this.failures++ === 0)
           this.logger.warn("cannot write the status file; retrying", { path: this.path, err });
-        this.schedule(Math.min(this.flushMs * 2 ** this.failures, RETRY_MAX_MS));
+        this.schedule(backoffDelay(this.failures, { baseMs: this.flushMs, maxMs: RETRY_MAX_MS }));
         throw err;
       }
       if (this.failures > 0) this.logger.info("status file written again", { path: this.path });

@@ -1,4 +1,3 @@
-import type { WriteResponse } from "../service/service.js";
 import type { ProjectView } from "../service/view.js";
 import type { WaitResult } from "../service/wait.js";
 import {
@@ -8,6 +7,7 @@ import {
   type InfoResponse,
   type ProjectList,
   type WaitLine,
+  type WriteBody,
 } from "../http/wire.js";
 import { missingTokenHint, type FoundToken } from "./credentials.js";
 import { CliError } from "./io.js";
@@ -36,8 +36,11 @@ export interface WriteCallOptions {
   onProgress?: (message: string) => void;
 }
 
-/** A write's results, plus how the wait ended when the call waited. */
-export type WriteCallResult = WriteResponse & { wait?: WaitResult };
+/**
+ * A write's results (and, for a non-atomic apply, the projects that failed), plus how the wait
+ * ended when the call waited.
+ */
+export type WriteCallResult = WriteBody & { wait?: WaitResult };
 
 /** The daemon answered with an error; `code` is the API's stable code. */
 export class DaemonError extends CliError {

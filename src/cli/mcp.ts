@@ -7,6 +7,7 @@ import { AlreadyRunningError, readDirLock, type LockHolder } from "../operator/l
 import {
   OptionError,
   parseRunOptions,
+  RUN_FLAG_DEFAULTS,
   type RunEnv,
   type RunFlags,
   type RunOptions,
@@ -60,8 +61,12 @@ export function mcpCommand(result: { code: number }, env: RunEnv, stdio: StdioSt
     )
     .option("--token <token>", "bearer token of the daemon's HTTP API (env BERTH_TOKEN)")
     .option("--state-dir <dir>", "port registry and last status (env BERTH_STATE_DIR)")
-    .option("--port-range <from-to>", "host ports allocated from this range", "20000-29999")
-    .option("--publish-address <ip>", "host address container ports are published on", "127.0.0.1")
+    .option("--port-range <from-to>", "host ports allocated from this range", RUN_FLAG_DEFAULTS.portRange)
+    .option(
+      "--publish-address <ip>",
+      "host address container ports are published on",
+      RUN_FLAG_DEFAULTS.publishAddress,
+    )
     .option("--docker <url>", "Docker endpoint (env DOCKER_HOST)")
     .option("--redis <url>", "Redis for the shared port registry (env BERTH_REDIS_URL); optional")
     .option("--nats <url>", "publish logs, metrics and events to NATS")
@@ -161,21 +166,17 @@ function connectAddress(http: string): string {
   return `${host}:${port}`;
 }
 
+/** `berth run`'s flags for the in-process operator: this command's, the rest at their defaults. */
 function runFlags(flags: McpFlags): RunFlags {
   return {
+    ...RUN_FLAG_DEFAULTS,
     dir: flags.dir,
     http: flags.http,
     ...(flags.token !== undefined ? { token: flags.token } : {}),
     ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}),
-    concurrency: "16",
     portRange: flags.portRange,
     publishAddress: flags.publishAddress,
-    networkPool: "10.213.0.0/16",
-    networkSize: "26",
     ...(flags.docker !== undefined ? { docker: flags.docker } : {}),
-    stopTimeout: "5s",
-    resync: "10m",
-    allowHostPath: [],
     ...(flags.redis !== undefined ? { redis: flags.redis } : {}),
     ...(flags.nats !== undefined ? { nats: flags.nats } : {}),
     logLevel: flags.logLevel,

@@ -1,5 +1,6 @@
 /** Flags `berth run` and `berth mcp` share: both run the operator in this process. */
 import { Option, type Command } from "commander";
+import { RUN_FLAG_DEFAULTS } from "../operator/options.js";
 
 /** `--log-level` and `--log-format`, with the command's default level. */
 export function logOptions(defaultLevel: "info" | "warn", levelHelp = "log level"): [Option, Option] {
@@ -7,7 +8,9 @@ export function logOptions(defaultLevel: "info" | "warn", levelHelp = "log level
     new Option("--log-level <level>", levelHelp)
       .choices(["debug", "info", "warn", "error"])
       .default(defaultLevel),
-    new Option("--log-format <format>", "log format").choices(["logfmt", "json"]).default("logfmt"),
+    new Option("--log-format <format>", "log format")
+      .choices(["logfmt", "json"])
+      .default(RUN_FLAG_DEFAULTS.logFormat),
   ];
 }
 

@@ -1,6 +1,12 @@
 import { Command } from "commander";
 import { startManager } from "../operator/manager.js";
-import { OptionError, parseRunOptions, type RunEnv, type RunFlags } from "../operator/options.js";
+import {
+  OptionError,
+  parseRunOptions,
+  RUN_FLAG_DEFAULTS as DEFAULTS,
+  type RunEnv,
+  type RunFlags,
+} from "../operator/options.js";
 import { PortRangeError } from "../ports/allocator.js";
 import { SubnetPoolError } from "../reconcilers/subnets.js";
 import { BerthError } from "../util/errors.js";
@@ -11,7 +17,7 @@ import { serveManager } from "../operator/serve.js";
 
 /** The `berth run` command: the operator in the foreground until SIGINT or SIGTERM. */
 export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Command {
-  const [logLevel, logFormat] = logOptions("info");
+  const [logLevel, logFormat] = logOptions(DEFAULTS.logLevel);
   return new Command("run")
     .summary("run the operator on a directory of Project specs, or on Project custom resources")
     .description(
@@ -29,13 +35,13 @@ export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Co
       "--lease-namespace <ns>",
       "kube mode: namespace of the leader Lease (default the pod's, else default)",
     )
-    .option("--lease-duration <duration>", "kube mode: leader Lease duration", "15s")
+    .option("--lease-duration <duration>", "kube mode: leader Lease duration", DEFAULTS.leaseDuration)
     .option(
       "--renew-deadline <duration>",
       "kube mode: the leader gives up after failing to renew this long",
-      "10s",
+      DEFAULTS.renewDeadline,
     )
-    .option("--retry-period <duration>", "kube mode: leader election retry period", "2s")
+    .option("--retry-period <duration>", "kube mode: leader election retry period", DEFAULTS.retryPeriod)
     .option(
       "--build-root <dir>",
       "kube mode: relative build.context and hostPath of the custom resources resolve here (else they are refused)",
@@ -43,9 +49,9 @@ export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Co
     .option(
       "--watch-stall <duration>",
       "kube mode: relist after this long without a watch event or bookmark",
-      "2m",
+      DEFAULTS.watchStall,
     )
-    .option("--http <host:port>", "HTTP listen address", "127.0.0.1:7420")
+    .option("--http <host:port>", "HTTP listen address", DEFAULTS.http)
     .option(
       "--token <token>",
       "the HTTP API's bearer token (env BERTH_TOKEN; default: the state directory's token file, made on first start)",
@@ -58,30 +64,42 @@ export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Co
       "--allowed-host <name>",
       "also answer to this Host name, e.g. berth.internal, or .example.com for its subdomains (repeatable)",
       collect,
-      [],
+      DEFAULTS.allowedHost,
     )
     .option(
       "--shutdown-grace <duration>",
       "after SIGINT/SIGTERM, exit by this time even if work remains",
-      "10s",
+      DEFAULTS.shutdownGrace,
     )
     .option(
       "--state-dir <dir>",
       "port registry, last status and locks (env BERTH_STATE_DIR; default $XDG_STATE_HOME/berth)",
     )
-    .option("--concurrency <n>", "projects reconciled at once", "16")
-    .option("--port-range <from-to>", "host ports allocated from this range", "20000-29999")
-    .option("--publish-address <ip>", "host address container ports are published on", "127.0.0.1")
-    .option("--network-pool <cidr>", "IPv4 block the project networks' subnets come from", "10.213.0.0/16")
-    .option("--network-size <bits>", "prefix length of each project network's subnet", "26")
+    .option("--concurrency <n>", "projects reconciled at once", DEFAULTS.concurrency)
+    .option("--port-range <from-to>", "host ports allocated from this range", DEFAULTS.portRange)
+    .option(
+      "--publish-address <ip>",
+      "host address container ports are published on",
+      DEFAULTS.publishAddress,
+    )
+    .option(
+      "--network-pool <cidr>",
+      "IPv4 block the project networks' subnets come from",
+      DEFAULTS.networkPool,
+    )
+    .option("--network-size <bits>", "prefix length of each project network's subnet", DEFAULTS.networkSize)
     .option("--docker <url>", "Docker endpoint, e.g. unix:///var/run/docker.sock (env DOCKER_HOST)")
-    .option("--stop-timeout <duration>", "grace period before a stopped container is killed", "5s")
-    .option("--resync <duration>", "re-check every project this often", "10m")
+    .option(
+      "--stop-timeout <duration>",
+      "grace period before a stopped container is killed",
+      DEFAULTS.stopTimeout,
+    )
+    .option("--resync <duration>", "re-check every project this often", DEFAULTS.resync)
     .option(
       "--allow-host-path <dir>",
       "also allow volume hostPaths under this directory (repeatable)",
       collect,
-      [],
+      DEFAULTS.allowHostPath,
     )
     .option(
       "--nats <url>",
@@ -90,13 +108,17 @@ export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Co
     .option(
       "--nats-max-pending <n>",
       "stream records kept per stream while NATS is away (oldest dropped)",
-      "100000",
+      DEFAULTS.natsMaxPending,
     )
     .option(
       "--nats-jetstream",
       "also keep recent log lines in the JetStream stream BERTH_LOGS for late subscribers",
     )
-    .option("--nats-jetstream-lines <n>", "log lines JetStream keeps per container", "10000")
+    .option(
+      "--nats-jetstream-lines <n>",
+      "log lines JetStream keeps per container",
+      DEFAULTS.natsJetstreamLines,
+    )
     .option("--host-id <id>", "this host's id; projects with another spec.host are left alone")
     .option(
       "--redis <url>",
@@ -113,7 +135,7 @@ export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Co
     });
 }
 
-function collect(value: string, previous: string[]): string[] {
+function collect(value: string, previous: readonly string[]): readonly string[] {
   return [...previous, value];
 }
 

@@ -1,3 +1,4 @@
+import { backoffDelay } from "../util/backoff.js";
 import type { Clock } from "../util/clock.js";
 import { systemClock } from "../util/clock.js";
 
@@ -39,8 +40,8 @@ export class ItemExponentialRateLimiter implements RateLimiter {
   when(key: string): number {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
-    // 2^1024 overflows to Infinity, which Math.min caps; no special case needed.
-    return Math.min(this.baseDelayMs * 2 ** n, this.maxDelayMs);
+    // Overflow (2^1024 is Infinity) is capped at maxDelayMs by backoffDelay.
+    return backoffDelay(n, { baseMs: this.baseDelayMs, maxMs: this.maxDelayMs });
   }
 
   forget(key: string): void {

@@ -6,19 +6,30 @@ import {
   type ParseResult,
   projectKey,
   type SpecError,
+  keyOf,
 } from "../api/index.js";
 
 interface FileState {
   /** Last good definition of each project the file defines, by key, in document order. */
   defs: Map<string, ParsedProject>;
   errors: SpecError[];
+  /** The content this state was made from, when it is known. */
+  content?: FileContent;
+}
+
+/** The content a file's state was made from: its text's digest and the parse of that text. */
+export interface FileContent {
+  digest: string;
+  parsed: ParseResult;
 }
 
 /**
  * The desired state assembled from spec files. One writer (the file source) calls `setFile` and
  * `removeFile`; everything else reads through DesiredReader. A project defined in two files
  * belongs to the file that defined it first and is reported as a duplicate in the other, until
- * the first stops defining it. A file with errors keeps its last good definitions.
+ * the first stops defining it. A file with errors keeps its last good definitions. Each file's
+ * state remembers the digest of the text it was parsed from, so that the same text is never
+ * parsed twice.
  */
 export class DesiredStore implements DesiredReader {
   private readonly files = new Map<string, FileState>();
@@ -44,10 +55,19 @@ export class DesiredStore implements DesiredReader {
   }
 
   /**
-   * Records what `file` now yields. Returns the keys whose desired state or spec errors changed,
-   * which the caller enqueues. Never throws.
+   * The content `file`'s state was made from (see {@link setFile}); undefined when the file is
+   * unknown or its last read failed.
    */
-  setFile(file: string, parsed: ParseResult): string[] {
+  content(file: string): FileContent | undefined {
+    return this.files.get(file)?.content;
+  }
+
+  /**
+   * Records what `file` now yields; `digest` is the digest of the text `parsed` came from
+   * (omitted when there is no text, e.g. an unreadable file). Returns the keys whose desired
+   * state or spec errors changed, which the caller enqueues. Synchronous; never throws.
+   */
+  setFile(file: string, parsed: ParseResult, digest?: string): string[] {
     const prev = this.files.get(file);
     const defs = new Map<string, ParsedProject>();
     for (const p of parsed.projects) {
@@ -57,12 +77,16 @@ export class DesiredStore implements DesiredReader {
     // Keep the last good definition of projects this version of the file fails to define.
     const broken = parsed.errors.some((e) => !e.project);
     const named = new Set(
-      parsed.errors.flatMap((e) => (e.project ? [`${e.project.namespace}/${e.project.name}`] : [])),
+      parsed.errors.flatMap((e) => (e.project ? [keyOf(e.project.namespace, e.project.name)] : [])),
     );
     for (const [key, def] of prev?.defs ?? []) {
       if (!defs.has(key) && (broken || named.has(key))) defs.set(key, def);
     }
-    this.files.set(file, { defs, errors: parsed.errors });
+    this.files.set(file, {
+      defs,
+      errors: parsed.errors,
+      ...(digest !== undefined ? { content: { digest, parsed } } : {}),
+    });
     const touched = new Set([...defs.keys(), ...(prev?.defs.keys() ?? [])]);
     return this.resolve(touched);
   }
@@ -119,7 +143,7 @@ export class DesiredStore implements DesiredReader {
     project.metadata.generation = generation;
     project.metadata.creationTimestamp = creationTimestamp;
     const specErrors = state.errors.filter(
-      (e) => !e.project || `${e.project.namespace}/${e.project.name}` === key,
+      (e) => !e.project || keyOf(e.project.namespace, e.project.name) === key,
     );
     return {
       key,

@@ -1,15 +1,15 @@
-import { createHash } from "node:crypto";
-import type { Stats } from "node:fs";
 import { realpath } from "node:fs/promises";
-import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { watch as chokidarWatch, type ChokidarOptions, type FSWatcher } from "chokidar";
 import type { Logger } from "../util/logger.js";
 import type { Enqueue, Source } from "../controller/controller.js";
 import type { DesiredStore } from "./desired-store.js";
+import { specDigest, type SpecHandOver, type WrittenSpec } from "./hand-over.js";
 import { OrderedReads } from "./ordered-reads.js";
+import { ReadMarks } from "./read-marks.js";
+import { WatchAdmission } from "./watch-admission.js";
 import { WatchProblems } from "./watch-problems.js";
 import {
-  isSpecFile,
   parseProjects,
   type ParseResult,
   readSpecFile,
@@ -66,18 +66,23 @@ export interface FileSourceOptions {
  * asynchronously, at most 1 MiB + 1 byte each and within `readTimeoutMs`, so nothing blocks the
  * event loop. Reads of one path apply in the order they started. Directories it cannot watch and
  * a tree over `maxEntries` are logged and returned by {@link problems}; the rest keeps loading.
+ *
+ * It is also the {@link SpecHandOver} of the spec writer: a write's parse goes into the store at
+ * once (see {@link wrote}), and the read the watcher's event then causes finds the same digest
+ * and parses nothing.
  */
-export class FileSource implements Source {
+export class FileSource implements Source, SpecHandOver {
   private readonly dir: string;
   private readonly debounceMs: number;
   private readonly display: (p: string) => string;
   private readonly maxEntries: number;
   private readonly readSpec: SpecFileReader;
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly digests = new Map<string, string>();
-  /** Real paths of the directories and spec files admitted to the watch. */
-  private readonly admitted = new Set<string>();
-  private readonly reads = new OrderedReads<string | SpecReadFailure>();
+  /** Orders reads against the spec writer's hand-overs. */
+  private readonly marks = new ReadMarks();
+  /** Set while watching: the real path of the directory, what it admits, where changed keys go. */
+  private watching: { root: string; admission: WatchAdmission; enqueue: Enqueue } | undefined;
+  private readonly reads = new OrderedReads<{ mark: number; text: string | SpecReadFailure }>();
   private readonly watchProblems: WatchProblems;
   private watcher: FSWatcher | undefined;
   private readonly initial: Promise<void>;
@@ -108,6 +113,53 @@ export class FileSource implements Source {
     return this.watchProblems.list();
   }
 
+  /** See {@link SpecHandOver.mark}. */
+  mark(): number {
+    return this.marks.mark();
+  }
+
+  /**
+   * Takes a spec writer's write (see {@link SpecHandOver.wrote}): the store gets its parse at
+   * once, file names as this source shows them, and the keys it changes are queued. Reads of the
+   * file that started before the write are dropped when they finish, since the write replaced
+   * what they read. When a read started after the write's mark, it may have seen the write, what
+   * it replaced, or a newer edit: the write waits for it, takes its place only if the store still
+   * holds what the write replaced, and lends that read its parse if it found the written text.
+   */
+  async wrote(spec: WrittenSpec): Promise<boolean> {
+    const w = this.watching;
+    if (!w) return false;
+    const rel = relative(w.root, spec.path);
+    if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) return false;
+    if (!spec.removed && !w.admission.admitWritten(spec.path)) return false;
+    const abs = this.outward(w.root, spec.path);
+    const parsed = spec.removed ? undefined : this.relabel(abs, spec.parsed);
+    if (this.marks.readSince(abs, spec.mark)) {
+      const offer = parsed && !spec.removed ? { digest: spec.digest, parsed } : undefined;
+      if (offer) this.marks.offer(abs, offer);
+      await this.marks.settled(abs);
+      if (offer) this.marks.withdraw(abs, offer);
+      if (this.watching !== w) return false;
+      const now = this.opts.store.content(abs)?.digest;
+      const target = spec.removed ? undefined : spec.digest;
+      // the store holds neither the write nor what it replaced: something newer is there
+      if (now !== target && now !== spec.replaces) return false;
+    }
+    if (spec.removed) this.remove(abs, w.enqueue);
+    else if (parsed && this.opts.store.content(abs)?.digest !== spec.digest)
+      this.record(abs, spec.digest, parsed, w.enqueue);
+    this.marks.handed(abs, spec.mark);
+    return true;
+  }
+
+  /** See {@link SpecHandOver.parsed}. */
+  parsed(path: string, digest: string): ParseResult | undefined {
+    const w = this.watching;
+    if (!w) return undefined;
+    const content = this.opts.store.content(this.outward(w.root, path));
+    return content?.digest === digest ? content.parsed : undefined;
+  }
+
   /** Starts watching; returns at once. Stops when `signal` aborts. */
   start(signal: AbortSignal, enqueue: Enqueue): void {
     if (signal.aborted) {
@@ -122,13 +174,17 @@ export class FileSource implements Source {
     // chokidar would treat a root that is itself a link as a link; watch its target.
     const root = await realpath(this.dir).catch(() => this.dir);
     if (signal.aborted) return;
-    const outward = (p: string) => (root === this.dir ? p : join(this.dir, relative(root, p)));
+    const outward = (p: string) => this.outward(root, p);
+    const admission = new WatchAdmission(root, this.maxEntries, (path) =>
+      this.watchProblems.treeTooLarge(this.maxEntries, outward(path)),
+    );
+    this.watching = { root, admission, enqueue };
     let scanning = true;
     const watcher = (this.opts.watch ?? chokidarWatch)(root, {
       ignoreInitial: false,
       atomic: true,
       followSymlinks: false,
-      ignored: (path, stats) => this.ignored(root, path, stats, outward),
+      ignored: (path, stats) => admission.ignored(path, stats),
     });
     this.watcher = watcher;
     const onPath = (path: string) => {
@@ -139,12 +195,12 @@ export class FileSource implements Source {
     watcher.on("add", onPath);
     watcher.on("change", onPath);
     watcher.on("unlink", (path) => {
-      this.admitted.delete(path);
+      admission.forget(path);
       this.reads.cancel(outward(path));
       this.schedule(path, () => this.remove(outward(path), enqueue));
     });
     watcher.on("unlinkDir", (path) => {
-      this.admitted.delete(path);
+      admission.forget(path);
       this.watchProblems.forget(outward(path));
     });
     watcher.on("error", (err) => {
@@ -163,29 +219,18 @@ export class FileSource implements Source {
     });
   }
 
-  /**
-   * chokidar's filter, called with and without the entry's lstat. Leaves out hidden entries,
-   * node_modules, links and other entries not named like spec files, and anything new once
-   * `maxEntries` are admitted.
-   */
-  private ignored(
-    root: string,
-    path: string,
-    stats: Stats | undefined,
-    outward: (p: string) => string,
-  ): boolean {
-    const rel = relative(root, path);
-    if (rel === "") return false;
-    if (rel.split(sep).some((part) => part.startsWith(".") || part === "node_modules")) return true;
-    if (stats === undefined) return !this.admitted.has(path) && this.admitted.size >= this.maxEntries;
-    if (!stats.isDirectory() && !isSpecFile(basename(path))) return true;
-    if (this.admitted.has(path)) return false;
-    if (this.admitted.size >= this.maxEntries) {
-      this.watchProblems.treeTooLarge(this.maxEntries, outward(path));
-      return true;
-    }
-    this.admitted.add(path);
-    return false;
+  /** `parsed` with every file name as this source shows the file at `abs`. */
+  private relabel(abs: string, parsed: ParseResult): ParseResult {
+    const file = this.display(abs);
+    return {
+      projects: parsed.projects.map((p) => ({ ...p, file })),
+      errors: parsed.errors.map((e) => ({ ...e, file })),
+    };
+  }
+
+  /** A path under the real `root` as it reads under the directory this source was given. */
+  private outward(root: string, path: string): string {
+    return root === this.dir ? path : join(this.dir, relative(root, path));
   }
 
   private schedule(path: string, fn: () => void): void {
@@ -200,32 +245,51 @@ export class FileSource implements Source {
   }
 
   private read(root: string, path: string, abs: string, enqueue: (key: string) => void): Promise<void> {
-    return this.reads
+    const done = this.reads
       .run(
         abs,
-        () => this.readSpec(path, root),
-        (text) => this.apply(abs, text, enqueue),
+        async () => {
+          const mark = this.marks.readStarts(abs);
+          return { mark, text: await this.readSpec(path, root) };
+        },
+        ({ mark, text }) => {
+          // a write handed over after this read started replaced what it read
+          if (!this.marks.stale(abs, mark)) this.apply(abs, text, enqueue);
+        },
       )
       .catch((error: unknown) => this.opts.logger.error("reading a spec file failed", { file: abs, error }));
+    this.marks.track(abs, done);
+    return done;
   }
 
   private apply(abs: string, text: string | SpecReadFailure, enqueue: (key: string) => void): void {
-    let parsed: ParseResult;
     if (typeof text === "string") {
-      const digest = createHash("sha256").update(text).digest("hex");
-      if (this.digests.get(abs) === digest) return;
-      this.digests.set(abs, digest);
-      parsed = parseProjects(text, this.display(abs));
-    } else {
-      if (text.missing) return; // deleted before it was read; its unlink event follows
-      this.digests.delete(abs);
-      parsed = {
-        projects: [],
-        errors: [
-          { code: text.code, file: this.display(abs), line: 1, column: 1, path: "", message: text.message },
-        ],
-      };
+      const digest = specDigest(text);
+      // the same content as the store's, e.g. a write the spec writer handed over: nothing to parse
+      if (this.opts.store.content(abs)?.digest === digest) return;
+      const offered = this.marks.offered(abs, digest); // a write waiting for this read
+      this.record(abs, digest, offered ?? parseProjects(text, this.display(abs)), enqueue);
+      return;
     }
+    if (text.missing) return; // deleted before it was read; its unlink event follows
+    const error = {
+      code: text.code,
+      file: this.display(abs),
+      line: 1,
+      column: 1,
+      path: "",
+      message: text.message,
+    };
+    this.record(abs, undefined, { projects: [], errors: [error] }, enqueue);
+  }
+
+  /** Puts a file's parse into the store, logging its errors, and queues the keys that changed. */
+  private record(
+    abs: string,
+    digest: string | undefined,
+    parsed: ParseResult,
+    enqueue: (key: string) => void,
+  ): void {
     for (const e of parsed.errors)
       this.opts.logger.warn("invalid spec", {
         file: e.file,
@@ -234,16 +298,17 @@ export class FileSource implements Source {
         path: e.path,
         error: e.message,
       });
-    for (const key of this.opts.store.setFile(abs, parsed)) enqueue(key);
+    for (const key of this.opts.store.setFile(abs, parsed, digest)) enqueue(key);
   }
 
   private remove(abs: string, enqueue: (key: string) => void): void {
     this.reads.cancel(abs);
-    this.digests.delete(abs);
+    this.marks.forget(abs);
     for (const key of this.opts.store.removeFile(abs)) enqueue(key);
   }
 
   private async stop(): Promise<void> {
+    this.watching = undefined;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.reads.stop();

@@ -23,20 +23,18 @@ export interface SpecLocation {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const RECENT_LIMIT = 1024;
 
 /**
  * Finds the spec files of projects inside the watched directory, for the spec writer: where the
- * writer last put a project, else where the desired state says it is, else by scanning the
- * directory; every candidate is confirmed by parsing it. All paths it returns are real paths
- * inside the directory (symlinks resolved); anything else is a PathEscapeError. Not locked:
- * callers hold the project's lock while they use a location.
+ * desired state says a project is (the writer hands every write to the desired state, so it is
+ * current after the writer's own writes), else by scanning the directory; every candidate is
+ * confirmed by parsing it. All paths it returns are real paths inside the directory (symlinks
+ * resolved); anything else is a PathEscapeError. Not locked: callers hold the project's lock
+ * while they use a location.
  */
 export class SpecLocator {
   private readonly dir: string;
   private realDir: string | undefined;
-  /** Where the writer last put each project (undefined: deleted), ahead of the file source. */
-  private readonly recent = new Map<string, string | undefined>();
 
   constructor(
     dir: string,
@@ -52,16 +50,6 @@ export class SpecLocator {
     if (missing.length === 0) return found;
     const scanned = await this.scan(missing);
     return found.map((f, i) => f ?? scanned.get(keys[i] ?? ""));
-  }
-
-  /** Records that the writer put `key` into `path` (undefined: deleted it). */
-  remember(key: string, path: string | undefined): void {
-    this.recent.delete(key);
-    this.recent.set(key, path);
-    if (this.recent.size > RECENT_LIMIT) {
-      const oldest = this.recent.keys().next().value;
-      if (oldest !== undefined) this.recent.delete(oldest);
-    }
   }
 
   /**
@@ -93,21 +81,15 @@ export class SpecLocator {
   }
 
   private async fromCandidates(key: string): Promise<SpecLocation | undefined> {
-    const candidates: SpecLocation[] = [];
-    const recent = this.recent.get(key);
-    if (recent !== undefined) candidates.push({ path: recent });
     const known = this.desired.get(key);
-    if (known?.origin.kind === "file")
-      candidates.push({ path: known.origin.path, hint: known.origin.document });
-    for (const c of candidates) {
-      const path = await this.confine(c.path);
-      const text = await readText(path);
-      if (text === undefined) continue;
-      const file = parseYamlFile(text);
-      if (findDocument(file, key, path, c.hint) !== undefined)
-        return { ...c, path, confirmed: { text, file } };
-    }
-    return undefined;
+    if (known?.origin.kind !== "file") return undefined;
+    const hint = known.origin.document;
+    const path = await this.confine(known.origin.path);
+    const text = await readText(path);
+    if (text === undefined) return undefined;
+    const file = parseYamlFile(text);
+    if (findDocument(file, key, path, hint) === undefined) return undefined;
+    return { path, hint, confirmed: { text, file } };
   }
 
   /** Reads every spec file that mentions one of the names, and maps the keys found to files. */

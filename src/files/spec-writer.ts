@@ -1,6 +1,9 @@
 import { Document } from "yaml";
-import { DirSync, removeFile, writeTextAtomic } from "../util/atomic-file.js";
+import { DirSync } from "../util/atomic-file.js";
 import { KeyedMutex } from "../util/keyed-mutex.js";
+import { CommitLog } from "./commit-log.js";
+import { commitEdits } from "./file-commit.js";
+import { specDigest, type SpecHandOver } from "./hand-over.js";
 import { readText, SpecLocator, type SpecLocation } from "./spec-locator.js";
 import {
   findDocument,
@@ -14,48 +17,76 @@ import {
   type ApplyItem,
   applyProjectPatch,
   BadRequestError,
-  checkProjectPatch,
   ConflictError,
   type DesiredReader,
   type DesiredState,
   MAX_ALIASES,
+  type ParseResult,
   parseProjects,
   ProjectNotFoundError,
   type ProjectPatch,
+  projectKey,
   RESTARTED_AT_ANNOTATION,
   SpecInvalidError,
   type SpecWriter,
   type WriteAction,
   type WriteOptions,
   type WriteResult,
+  keyOf,
+  splitKey,
 } from "../api/index.js";
 
-interface FileEdit {
-  path: string;
-  before: string | undefined;
-  after: string | undefined;
+/** Options of a {@link FileSpecWriter}. */
+export interface FileSpecWriterOptions {
+  /**
+   * Takes every write's parse into the desired state (the file source), so that `desired` holds
+   * a write when it returns and the file is not parsed again. Without it, the file source reads
+   * the change as it reads any other.
+   */
+  handOver?: SpecHandOver;
+}
+
+/** A text's digest and its parse (the one parse and validation a write makes of a new text). */
+interface TextParse {
+  digest: string;
+  parsed: ParseResult;
+}
+
+/** What an edit of one document produced. */
+interface Edit {
+  /** The new file text; undefined when the file goes. */
+  text: string | undefined;
+  restartedAt?: string;
+  deleted?: boolean;
+  /** The edited project must be valid in the new text (else SpecInvalidError). */
+  validate?: boolean;
 }
 
 /**
  * Edits the desired state as YAML files in the watched directory `dir`. Every write re-reads the
  * file, finds the project's document by metadata name and namespace (the index in `desired` is a
- * hint), changes only that document's text, and replaces the file atomically. Writes to the same
+ * hint), changes only that document's text, and replaces the file atomically. The new text is
+ * parsed and validated once; that parse goes to the desired state through the hand-over, and the
+ * result carries the generation the desired state then gives the spec. Writes to the same
  * project or file are serialized within this process; an `expectedHash` guards against edits
  * from other processes and people. Paths never leave `dir`. Methods are async, not retried, and
- * throw the typed errors of service-errors.ts. The file source picks the changes up as usual.
+ * throw the typed errors of write-errors.ts.
  */
 export class FileSpecWriter implements SpecWriter {
   private readonly locks = new KeyedMutex();
-  /** Concurrent writes to one directory share its fsync. */
-  private readonly dirSync = new DirSync();
   private readonly commits = new CommitLog();
+  /** Concurrent writes to one directory share its fsync. */
+  private readonly committing = { dirSync: new DirSync(), log: this.commits };
   private readonly locator: SpecLocator;
+  private readonly handOver: SpecHandOver | undefined;
 
   constructor(
     dir: string,
     private readonly desired: DesiredReader,
+    options: FileSpecWriterOptions = {},
   ) {
     this.locator = new SpecLocator(dir, desired);
+    this.handOver = options.handOver;
   }
 
   /**
@@ -66,7 +97,7 @@ export class FileSpecWriter implements SpecWriter {
    * fails.
    */
   async apply(items: readonly ApplyItem[], options: { dryRun?: boolean } = {}): Promise<WriteResult[]> {
-    const keys = items.map((i) => `${i.project.metadata.namespace}/${i.project.metadata.name}`);
+    const keys = items.map((i) => projectKey(i.project));
     const dup = keys.find((k, i) => keys.indexOf(k) !== i);
     if (dup) throw new BadRequestError(`project ${dup} appears twice in the request`, "apply it once");
     return this.locks.run(
@@ -110,17 +141,15 @@ export class FileSpecWriter implements SpecWriter {
   }
 
   /**
-   * Applies a merge patch to project `key`'s document. Only the values that change are touched
-   * in the text; comments, key order and the formatting of the rest stay as they are. The
+   * Applies a (checked) merge patch to project `key`'s document. Only the values that change are
+   * touched in the text; comments, key order and the formatting of the rest stay as they are. The
    * patched document must be a valid project (else SpecInvalidError with its errors located in
    * the text that would have been written, and nothing is written).
    */
   async patch(key: string, patch: ProjectPatch, options: WriteOptions = {}): Promise<WriteResult> {
-    const checked = checkProjectPatch(patch);
-    return this.editOne(key, options, (file, index, path) => {
+    return this.editOne(key, options, (file, index) => {
       const current = file.docs[index]?.toJS({ maxAliasCount: MAX_ALIASES }) as unknown;
-      const text = mergeDocument(file, index, applyProjectPatch(current, checked));
-      return text === file.text ? { text } : { text, hash: patchedHash(text, key, path) };
+      return { text: mergeDocument(file, index, applyProjectPatch(current, patch)), validate: true };
     });
   }
 
@@ -135,39 +164,44 @@ export class FileSpecWriter implements SpecWriter {
   private async editOne(
     key: string,
     options: WriteOptions,
-    edit: (
-      file: YamlFile,
-      index: number,
-      path: string,
-    ) => { text: string | undefined; hash?: string; restartedAt?: string; deleted?: boolean },
+    edit: (file: YamlFile, index: number) => Edit,
   ): Promise<WriteResult> {
-    const [namespace = "", name = ""] = key.split("/");
+    const { namespace, name } = splitKey(key);
     return this.locks.run([`key:${key}`], async () => {
       const since = this.commits.now();
       const [location] = await this.locator.locateAll([key]);
       if (!location) throw new ProjectNotFoundError(key);
-      return this.locks.run([`file:${location.path}`], async () => {
+      const path = location.path;
+      return this.locks.run([`file:${path}`], async () => {
         const { text: before, file } = await this.current(location, since);
-        const index = findDocument(file, key, location.path, location.hint);
+        const index = findDocument(file, key, path, location.hint);
         if (before === undefined || index === undefined) throw new ProjectNotFoundError(key);
-        this.checkExpected(key, before, location.path, options.expectedHash);
-        const out = edit(file, index, location.path);
+        const old = options.expectedHash !== undefined ? this.parse(path, before) : undefined;
+        if (old) this.checkExpected(key, old.parsed, options.expectedHash);
+        const out = edit(file, index);
         const action: WriteAction = out.deleted ? "deleted" : out.text === before ? "unchanged" : "updated";
-        const hash = out.deleted ? undefined : (out.hash ?? hashIn(out.text ?? "", key, location.path));
+        const dryRun = options.dryRun === true;
+        // the one parse of the new text: its hash, its validation, and what the desired state takes
+        let next: TextParse | undefined;
+        if (out.text !== undefined && (!out.deleted || (!dryRun && this.handOver)))
+          next = out.text === before && old ? old : this.parse(path, out.text);
+        if (out.validate && action === "updated" && next) requireValid(next.parsed, key);
+        const hash = out.deleted || !next ? undefined : hashIn(next.parsed, key);
         const result: WriteResult = {
           key,
           namespace,
           name,
-          file: location.path,
+          file: path,
           action,
-          dryRun: options.dryRun === true,
+          dryRun,
           ...(hash !== undefined ? { hash } : {}),
           ...(out.restartedAt !== undefined ? { restartedAt: out.restartedAt } : {}),
         };
-        if (options.dryRun || action === "unchanged") return result;
-        await this.commit([{ path: location.path, before, after: out.text }]);
-        this.locator.remember(key, out.deleted ? undefined : location.path);
-        return result;
+        if (dryRun || action === "unchanged") return this.withGeneration(result);
+        const mark = this.handOver?.mark() ?? 0;
+        await commitEdits([{ path, before, after: out.text }], this.committing);
+        await this.handOverWrite({ path, before }, mark, out.text === undefined ? undefined : next);
+        return this.withGeneration(result);
       });
     });
   }
@@ -179,46 +213,57 @@ export class FileSpecWriter implements SpecWriter {
     dryRun: boolean,
   ): Promise<WriteResult[]> {
     const texts = new Map<string, { before: string | undefined; after: string | undefined }>();
-    const results: WriteResult[] = [];
+    const planned: Array<Omit<WriteResult, "dryRun">> = [];
     for (const [i, item] of items.entries()) {
       const key = keys[i] ?? "";
       const { namespace, name } = item.project.metadata;
       const source = withoutServerFields(sourceValue(item));
       const at = located[i];
-      let path: string;
-      let action: WriteAction;
       if (at) {
-        path = at.path;
+        const path = at.path;
         const entry = texts.get(path) ?? { before: await readText(path), after: undefined };
         const current = entry.after ?? entry.before ?? "";
         const file = entry.after === undefined ? parsedFile(current, at) : parseYamlFile(current);
         const index = findDocument(file, key, path, entry.after === undefined ? at.hint : undefined);
         if (index === undefined)
           throw new ConflictError(key, `moved out of ${path} while it was being written`);
-        if (item.expectedHash !== undefined) this.checkExpected(key, current, path, item.expectedHash);
+        if (item.expectedHash !== undefined)
+          this.checkExpected(key, this.parse(path, current).parsed, item.expectedHash);
         const next = mergeDocument(file, index, source);
-        action = next === current ? "unchanged" : "updated";
         texts.set(path, { before: entry.before, after: next });
+        planned.push({
+          key,
+          namespace,
+          name,
+          file: path,
+          action: next === current ? "unchanged" : "updated",
+        });
       } else {
         if (item.expectedHash !== undefined)
           throw new ConflictError(
             key,
             `does not exist, but the request expected spec hash ${item.expectedHash.slice(0, 12)}`,
           );
-        path = await this.locator.newFilePath(namespace, name, texts);
-        action = "created";
+        const path = await this.locator.newFilePath(namespace, name, texts);
         texts.set(path, { before: undefined, after: renderNewDocument(item.source ?? source) });
+        planned.push({ key, namespace, name, file: path, action: "created" });
       }
-      const hash = hashIn(texts.get(path)?.after ?? "", key, path) ?? undefined;
-      results.push({ key, namespace, name, file: path, action, dryRun, ...(hash ? { hash } : {}) });
     }
-    if (dryRun) return results;
+    // one parse per file, of its final text: the hashes, and what the desired state takes
+    const parses = new Map([...texts].map(([path, t]) => [path, this.parse(path, t.after ?? "")]));
+    const results = planned.map((p): WriteResult => {
+      const parsed = parses.get(p.file)?.parsed;
+      const hash = parsed ? hashIn(parsed, p.key) : undefined;
+      return { ...p, dryRun, ...(hash !== undefined ? { hash } : {}) };
+    });
+    if (dryRun) return results.map((r) => this.withGeneration(r));
     const edits = [...texts.entries()]
       .filter(([, t]) => t.after !== t.before)
       .map(([path, t]) => ({ path, ...t }));
-    await this.commit(edits);
-    results.forEach((r) => this.locator.remember(r.key, r.file));
-    return results;
+    const mark = this.handOver?.mark() ?? 0;
+    await commitEdits(edits, this.committing);
+    await Promise.all(edits.map((e) => this.handOverWrite(e, mark, parses.get(e.path))));
+    return results.map((r) => this.withGeneration(r));
   }
 
   /**
@@ -241,36 +286,41 @@ export class FileSpecWriter implements SpecWriter {
     };
   }
 
-  /** Writes all edits; if one fails, restores the files already written and rethrows. */
-  private async commit(edits: readonly FileEdit[]): Promise<void> {
-    const done: FileEdit[] = [];
-    try {
-      for (const e of edits) {
-        if (e.after === undefined) await removeFile(e.path, { dirSync: this.dirSync });
-        else
-          await writeTextAtomic(e.path, e.after, {
-            exclusive: e.before === undefined,
-            dirSync: this.dirSync,
-          });
-        done.push(e);
-      }
-    } catch (err) {
-      for (const e of done.reverse()) {
-        const restore =
-          e.before === undefined
-            ? removeFile(e.path, { dirSync: this.dirSync })
-            : writeTextAtomic(e.path, e.before, { dirSync: this.dirSync });
-        await restore.catch(() => undefined);
-      }
-      throw err;
-    } finally {
-      for (const e of edits) this.commits.mark(e.path);
-    }
+  /**
+   * The projects of `text` as the file at `path`, validated: the desired state's parse when it
+   * holds this very text, else a new parse.
+   */
+  private parse(path: string, text: string): TextParse {
+    const digest = specDigest(text);
+    return { digest, parsed: this.handOver?.parsed(path, digest) ?? parseProjects(text, path) };
   }
 
-  private checkExpected(key: string, text: string, path: string, expected: string | undefined): void {
+  /** Hands a committed file, which had text `before`, to the desired state (`after` undefined: removed). */
+  private async handOverWrite(
+    edit: { path: string; before: string | undefined },
+    mark: number,
+    after: TextParse | undefined,
+  ): Promise<void> {
+    if (!this.handOver) return;
+    const { path, before } = edit;
+    const replaces = before === undefined ? {} : { replaces: specDigest(before) };
+    await this.handOver.wrote(
+      after ? { path, mark, ...replaces, ...after } : { path, mark, ...replaces, removed: true },
+    );
+  }
+
+  /** `result` with the generation the desired state now gives its spec, when it holds that spec. */
+  private withGeneration(result: WriteResult): WriteResult {
+    if (result.action === "deleted" || result.hash === undefined) return result;
+    if (result.dryRun && result.action !== "unchanged") return result;
+    const now = this.desired.get(result.key);
+    return now?.hash === result.hash ? { ...result, generation: now.generation } : result;
+  }
+
+  /** Throws ConflictError unless project `key` has spec hash `expected` in `parsed`. */
+  private checkExpected(key: string, parsed: ParseResult, expected: string | undefined): void {
     if (expected === undefined) return;
-    const actual = hashIn(text, key, path) ?? this.desired.get(key)?.hash;
+    const actual = hashIn(parsed, key) ?? this.desired.get(key)?.hash;
     if (actual !== expected) throw ConflictError.hashMismatch(key, expected, actual);
   }
 }
@@ -288,51 +338,16 @@ function parsedFile(text: string | undefined, location: SpecLocation): YamlFile 
   return confirmed !== undefined && confirmed.text === text ? confirmed.file : parseYamlFile(text ?? "");
 }
 
-/** When this writer last wrote each file, as a sequence number; bounded, forgetting conservatively. */
-class CommitLog {
-  private seq = 0;
-  /** Every commit not in `last` has a sequence number <= floor. */
-  private floor = 0;
-  private readonly last = new Map<string, number>();
-
-  now(): number {
-    return this.seq;
-  }
-
-  /** Records a write of `path` that has just ended. */
-  mark(path: string): void {
-    if (this.last.size >= 4096) {
-      this.last.clear();
-      this.floor = this.seq;
-    }
-    this.last.set(path, ++this.seq);
-  }
-
-  /** True when no write of `path` ended after `now()` returned `since`. */
-  unchangedSince(path: string, since: number): boolean {
-    return (this.last.get(path) ?? this.floor) <= since;
-  }
+/** The spec hash of project `key` in a file's parse, when its document is valid. */
+function hashIn(parsed: ParseResult, key: string): string | undefined {
+  return parsed.projects.find((p) => projectKey(p.project) === key)?.hash;
 }
 
-/**
- * The spec hash of project `key` in patched `text`, from one parse that also validates it:
- * throws SpecInvalidError when the project is not valid there, with the errors that say why.
- */
-function patchedHash(text: string, key: string, path: string): string {
-  const parsed = parseProjects(text, path);
-  const found = parsed.projects.find(
-    (p) => `${p.project.metadata.namespace}/${p.project.metadata.name}` === key,
-  );
-  if (found) return found.hash;
+/** Throws SpecInvalidError, with the errors that say why, unless project `key` is valid in `parsed`. */
+function requireValid(parsed: ParseResult, key: string): void {
+  if (hashIn(parsed, key) !== undefined) return;
   const own = parsed.errors.filter(
-    (e) => e.project !== undefined && `${e.project.namespace}/${e.project.name}` === key,
+    (e) => e.project !== undefined && keyOf(e.project.namespace, e.project.name) === key,
   );
   throw new SpecInvalidError(own.length > 0 ? own : parsed.errors);
-}
-
-/** The spec hash of project `key` in a file's text, when its document is valid. */
-function hashIn(text: string, key: string, path: string): string | undefined {
-  return parseProjects(text, path).projects.find(
-    (p) => `${p.project.metadata.namespace}/${p.project.metadata.name}` === key,
-  )?.hash;
 }

@@ -3,6 +3,7 @@
  * `?follow=true` it streams NDJSON, the matching kept lines first and then the live ones.
  */
 import type { ServerResponse } from "node:http";
+import { keyOf } from "../api/index.js";
 import type { StreamBus } from "../streams/bus.js";
 import type { LogLine } from "../streams/log-line.js";
 import type { LogQuery } from "../streams/query.js";
@@ -32,7 +33,7 @@ export const FOLLOW_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** Registers the log routes on `router`. Handlers never block the bus: slow readers are cut off. */
 export function registerLogRoutes(router: Router, api: LogApi, now: () => number = Date.now): void {
   router.on("GET", `${API_PREFIX}/projects/:namespace/:name/logs`, async ({ res, url, params, signal }) => {
-    const key = `${params["namespace"] ?? ""}/${params["name"] ?? ""}`;
+    const key = keyOf(params["namespace"] ?? "", params["name"] ?? "");
     const q = parseLogQuery(url.searchParams, now());
     const follow = parseBool(url.searchParams.get("follow"));
     if (follow === undefined) {

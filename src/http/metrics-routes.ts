@@ -1,4 +1,5 @@
 /** `GET /api/v1/projects/{ns}/{name}/metrics`: the kept resource samples of a project's containers. */
+import { keyOf } from "../api/index.js";
 import type { SeriesPoint } from "../streams/metrics-sampler.js";
 import { HttpError } from "./errors.js";
 import { sendJson } from "./respond.js";
@@ -14,7 +15,7 @@ export interface MetricsApi {
 /** Registers the metrics route; answers from memory, never calls Docker. */
 export function registerMetricsRoutes(router: Router, api: MetricsApi): void {
   router.on("GET", `${API_PREFIX}/projects/:namespace/:name/metrics`, ({ res, params }) => {
-    const key = `${params["namespace"] ?? ""}/${params["name"] ?? ""}`;
+    const key = keyOf(params["namespace"] ?? "", params["name"] ?? "");
     if (!api.known(key)) {
       throw new HttpError(404, "NotFound", `project ${key} not found`, "list projects with: berth get -A");
     }

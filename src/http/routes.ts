@@ -1,11 +1,19 @@
-import type { ProjectService, WriteResponse } from "../service/service.js";
+import type { ApplyResponse, ProjectService } from "../service/service.js";
 import { readBody } from "./body.js";
-import { HttpError } from "./errors.js";
+import { errorResponse, HttpError } from "./errors.js";
 import { parseDuration } from "../util/duration.js";
+import type { Logger } from "../util/logger.js";
 import { parseBool } from "./params.js";
 import { sendJson, startNdjson } from "./respond.js";
 import type { RequestContext, Router } from "./router.js";
-import { API_PREFIX, type ErrorList, type ProjectList, type WaitLine } from "./wire.js";
+import {
+  API_PREFIX,
+  type ApplyFailureBody,
+  type ErrorList,
+  type ProjectList,
+  type WaitLine,
+  type WriteBody,
+} from "./wire.js";
 import { BadRequestError, type DesiredState, type WriteOptions } from "../api/index.js";
 
 /** The part of {@link ProjectService} the HTTP API uses; tests pass a fake. */
@@ -21,9 +29,16 @@ export const MAX_WAIT_MS = 3_600_000;
 /**
  * Registers the REST API under /api/v1 on `router`. Reads answer from the service's caches;
  * writes return once the spec is persisted, or with `?wait=true` stream NDJSON progress lines
- * until the projects converge, fail or the timeout passes.
+ * until the projects converge, fail or the timeout passes. `POST /projects` applies all or
+ * nothing unless `?atomic=false`, which writes each project on its own and lists the failures.
+ * `logger` gets the unexpected errors of such failures (the response shows them as Internal).
  */
-export function registerApiRoutes(router: Router, service: ProjectApi, maxBodyBytes: number): void {
+export function registerApiRoutes(
+  router: Router,
+  service: ProjectApi,
+  maxBodyBytes: number,
+  logger: Logger,
+): void {
   const P = `${API_PREFIX}/projects`;
   const one = `${P}/:namespace/:name`;
   router
@@ -39,8 +54,12 @@ export function registerApiRoutes(router: Router, service: ProjectApi, maxBodyBy
     .on("GET", one, ({ res, params }) => sendJson(res, 200, service.get(ns(params), name(params))))
     .on("POST", P, async (ctx) => {
       const params = writeParams(ctx);
+      const atomic = parseBool(ctx.url.searchParams.get("atomic") ?? "true");
+      if (atomic === undefined) throw badQuery("atomic", "true or false");
       const text = await readBody(ctx.req, maxBodyBytes);
-      await respondWrite(ctx, service, params, (o) => service.apply(text, o));
+      await respondWrite(ctx, service, params, async (o) =>
+        applyBody(await service.apply(text, atomic ? o : { ...o, atomic }), atomic, logger),
+      );
     })
     .on("DELETE", one, (ctx) =>
       respondWrite(ctx, service, writeParams(ctx), (o) =>
@@ -87,11 +106,26 @@ function writeParams({ url, req }: RequestContext): WriteParams {
   return { write: { dryRun, ...(expectedHash ? { expectedHash } : {}) }, wait, timeoutMs };
 }
 
+/**
+ * The wire form of an apply: `{dryRun, results}` as every write answers, plus, when not atomic,
+ * `failures` with each error as an error response would carry it.
+ */
+function applyBody(response: ApplyResponse, atomic: boolean, logger: Logger): WriteBody {
+  const body: WriteBody = { dryRun: response.dryRun, results: response.results };
+  if (atomic) return body;
+  body.failures = response.failures.map((f): ApplyFailureBody => {
+    const { status, body: error } = errorResponse(f.error);
+    if (status >= 500) logger.error("applying a project failed", { project: f.key, error: f.error });
+    return { ...(f.key !== undefined ? { project: f.key } : {}), error: error.error };
+  });
+  return body;
+}
+
 async function respondWrite(
   ctx: RequestContext,
   service: ProjectApi,
   { write: options, wait, timeoutMs }: WriteParams,
-  write: (options: WriteOptions) => Promise<WriteResponse>,
+  write: (options: WriteOptions) => Promise<WriteBody>,
 ): Promise<void> {
   const response = await write(options);
   if (!wait || response.dryRun) {

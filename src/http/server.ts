@@ -88,7 +88,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       const body = await options.registry.metrics();
       sendText(res, 200, body, options.registry.contentType);
     });
-  registerApiRoutes(router, options.service, options.maxBodyBytes ?? MAX_BODY_BYTES);
+  registerApiRoutes(router, options.service, options.maxBodyBytes ?? MAX_BODY_BYTES, options.logger);
   for (const register of options.routes ?? []) register(router);
 
   const shutdown = new AbortController();

@@ -7,6 +7,7 @@
  * reader never grows memory without bound nor slows anyone else.
  */
 import type { ServerResponse } from "node:http";
+import { keyOf } from "../api/index.js";
 import type { StreamBus, StreamFilter, StreamMessage } from "../streams/bus.js";
 import { HttpError } from "./errors.js";
 import type { Router } from "./router.js";
@@ -37,7 +38,7 @@ export interface ProjectWatch {
 export function registerSseRoutes(router: Router, api: SseApi): void {
   router
     .on("GET", `${API_PREFIX}/projects/:namespace/:name/metrics/stream`, ({ res, params, signal }) => {
-      const key = `${params["namespace"] ?? ""}/${params["name"] ?? ""}`;
+      const key = keyOf(params["namespace"] ?? "", params["name"] ?? "");
       if (!api.known(key)) {
         throw new HttpError(404, "NotFound", `project ${key} not found`, "list projects with: berth get -A");
       }

@@ -34,8 +34,22 @@ export interface ErrorList {
 /** `GET /api/v1/info`. */
 export type InfoResponse = ReturnType<ProjectService["info"]>;
 
+/** A project `POST /api/v1/projects?atomic=false` did not write, with the error it failed with. */
+export interface ApplyFailureBody {
+  /** `namespace/name`, when the document names a project. */
+  project?: string;
+  error: ErrorBody["error"];
+}
+
+/**
+ * The answer of a write: one result per project written or unchanged. An apply with
+ * `?atomic=false` also lists the projects that failed (`failures`, possibly empty); an atomic
+ * apply fails as a whole with an error response instead.
+ */
+export type WriteBody = WriteResponse & { failures?: ApplyFailureBody[] };
+
 /** A write that waited: the write response plus how the wait ended. */
-export type WaitedWriteResponse = WriteResponse & { wait: WaitResult };
+export type WaitedWriteResponse = WriteBody & { wait: WaitResult };
 
 /**
  * One line of the NDJSON stream of a write with `?wait=true`: progress lines, then exactly one

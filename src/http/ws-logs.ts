@@ -7,6 +7,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import { keyOf } from "../api/index.js";
 import type { LogLine } from "../streams/log-line.js";
 import type { LogQuery } from "../streams/query.js";
 import { errorResponse } from "./errors.js";
@@ -41,7 +42,7 @@ export function createLogSocketHandler(api: LogApi, now: () => number = Date.now
     let key: string;
     let q: LogQuery;
     try {
-      key = `${decodeURIComponent(m[1] ?? "")}/${decodeURIComponent(m[2] ?? "")}`;
+      key = keyOf(decodeURIComponent(m[1] ?? ""), decodeURIComponent(m[2] ?? ""));
       q = parseLogQuery(url.searchParams, now());
       if (!api.known(key)) return reject(socket, 404, `project ${key} not found`);
     } catch (err) {

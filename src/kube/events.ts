@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
+import { keyOf } from "../api/index.js";
 import type { Logger } from "../util/logger.js";
 import type { EventsApi } from "./api.js";
 import { KubeApiError } from "./errors.js";
@@ -91,7 +92,7 @@ export class EventRecorder {
     } catch (err) {
       this.o.onRecorded?.("error");
       this.o.logger.debug("recording an event failed", {
-        project: `${namespace}/${object.metadata.name}`,
+        project: keyOf(namespace, object.metadata.name),
         reason: note.reason,
         error: (err as Error).message,
       });

@@ -6,18 +6,13 @@
  * the apiserver deletes the object. Both patches carry the object's resourceVersion: a 409 means
  * a newer version is on its way through the watch, and the key is retried with backoff.
  */
+import { splitKey } from "../api/index.js";
 import type { Reconcile } from "../controller/controller.js";
 import type { Logger } from "../util/logger.js";
 import type { ProjectsApi } from "./api.js";
 import type { KubeDesiredStore } from "./desired.js";
 import { KubeApiError } from "./errors.js";
-import {
-  CLEANUP_FINALIZER,
-  hasCleanupFinalizer,
-  isDeleting,
-  splitKey,
-  type ProjectObject,
-} from "./objects.js";
+import { CLEANUP_FINALIZER, hasCleanupFinalizer, isDeleting, type ProjectObject } from "./objects.js";
 
 /** What {@link withCleanupFinalizer} needs. */
 export interface FinalizerDeps {

@@ -10,7 +10,9 @@
  * exits the process instead; here the HTTP API stays up and a short apiserver outage heals by
  * itself). On stop the leader releases the lease so that a standby takes over at once.
  */
-import type { Clock, Timer } from "../util/clock.js";
+import { keyOf } from "../api/index.js";
+import { sleep } from "../util/abort.js";
+import type { Clock } from "../util/clock.js";
 import { systemClock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import type { LeasesApi } from "./api.js";
@@ -110,7 +112,7 @@ export class LeaderElector {
       // Wake when the holder's lease runs out if that comes before the next retry.
       const expiresIn = this.observedAt + this.leaseMs - this.clock.now();
       const retry = this.retryMs * (1 + Math.random() * 0.2);
-      await this.sleep(expiresIn > 0 ? Math.min(retry, expiresIn + 10) : retry, signal);
+      await sleep(expiresIn > 0 ? Math.min(retry, expiresIn + 10) : retry, signal, this.clock);
     }
   }
 
@@ -118,7 +120,7 @@ export class LeaderElector {
   private async renewLoop(signal: AbortSignal): Promise<void> {
     let lastRenew = this.clock.now();
     while (!signal.aborted) {
-      await this.sleep(this.retryMs, signal);
+      await sleep(this.retryMs, signal, this.clock);
       if (signal.aborted) return;
       if (await this.tryAcquireOrRenew()) {
         lastRenew = this.clock.now();
@@ -232,20 +234,6 @@ export class LeaderElector {
   }
 
   private leaseRef(): string {
-    return `${this.o.namespace}/${this.o.name}`;
-  }
-
-  private sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      let timer: Timer | undefined = undefined;
-      const done = () => {
-        timer?.cancel();
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      timer = this.clock.setTimeout(done, ms);
-      signal.addEventListener("abort", done, { once: true });
-    });
+    return keyOf(this.o.namespace, this.o.name);
   }
 }

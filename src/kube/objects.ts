@@ -1,4 +1,4 @@
-import type { ProjectStatus } from "../api/index.js";
+import { keyOf, type ProjectStatus } from "../api/index.js";
 /**
  * The shapes of the Kubernetes objects Berth reads and writes, as the apiserver sends them
  * (only the fields Berth uses are typed), and a few pure helpers on them.
@@ -93,13 +93,7 @@ export interface KubeEvent {
 
 /** `namespace/name` of an object. */
 export function objectKey(o: { metadata: KubeObjectMeta }): string {
-  return `${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
-}
-
-/** Splits a `namespace/name` key. */
-export function splitKey(key: string): { namespace: string; name: string } {
-  const slash = key.indexOf("/");
-  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+  return keyOf(o.metadata.namespace ?? "default", o.metadata.name);
 }
 
 /** Whether the object carries the cleanup finalizer. */

@@ -3,7 +3,8 @@
  * instead of files. Every write reads the object from the apiserver first, checks the caller's
  * `expectedHash` against its spec, and writes with the object's resourceVersion as precondition,
  * so an edit made by someone else in between is a ConflictError, never a lost update. The watch
- * picks the change up as usual.
+ * picks the change up as usual; the generation a result reports is the one in the apiserver's
+ * answer (kube mode has no file to hand over).
  */
 import { Document } from "yaml";
 import { KeyedMutex } from "../util/keyed-mutex.js";
@@ -11,21 +12,22 @@ import { withoutServerFields } from "../files/spec-yaml.js";
 import type { ProjectsApi } from "./api.js";
 import { resourcePath, toDesired } from "./desired.js";
 import { KubeApiError } from "./errors.js";
-import { splitKey, type ProjectObject } from "./objects.js";
+import type { ProjectObject } from "./objects.js";
 import {
   type ApplyItem,
   applyProjectPatch,
   BadRequestError,
-  checkProjectPatch,
   ConflictError,
   type DesiredState,
   MAX_ALIASES,
   parseProjects,
   ProjectNotFoundError,
+  projectKey,
   type ProjectPatch,
   RESTARTED_AT_ANNOTATION,
   SpecInvalidError,
   type SpecWriter,
+  splitKey,
   type WriteAction,
   type WriteOptions,
   type WriteResult,
@@ -39,7 +41,7 @@ export class KubeSpecWriter implements SpecWriter {
 
   /** Creates each project, or replaces the spec, labels and annotations of an existing one. */
   async apply(items: readonly ApplyItem[], options: { dryRun?: boolean } = {}): Promise<WriteResult[]> {
-    const keys = items.map((i) => `${i.project.metadata.namespace}/${i.project.metadata.name}`);
+    const keys = items.map((i) => projectKey(i.project));
     const dup = keys.find((k, i) => keys.indexOf(k) !== i);
     if (dup) throw new BadRequestError(`project ${dup} appears twice in the request`, "apply it once");
     const results: WriteResult[] = [];
@@ -71,8 +73,8 @@ export class KubeSpecWriter implements SpecWriter {
     return { ...result, restartedAt };
   }
 
+  /** Merges a (checked) patch into the object's spec, labels and annotations. */
   async patch(key: string, patch: ProjectPatch, options: WriteOptions = {}): Promise<WriteResult> {
-    const checked = checkProjectPatch(patch);
     return this.edit(key, options, (current) => {
       const doc = {
         metadata: {
@@ -81,7 +83,7 @@ export class KubeSpecWriter implements SpecWriter {
         },
         spec: current.spec ?? {},
       };
-      const next = applyProjectPatch(doc, checked) as {
+      const next = applyProjectPatch(doc, patch) as {
         metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
         spec?: Record<string, unknown>;
       };
@@ -136,6 +138,7 @@ export class KubeSpecWriter implements SpecWriter {
           `does not exist, but the request expected spec hash ${item.expectedHash.slice(0, 12)}`,
         );
       }
+      let generation: number | undefined;
       if (!dryRun) {
         const object: ProjectObject = {
           apiVersion: item.project.apiVersion,
@@ -148,11 +151,12 @@ export class KubeSpecWriter implements SpecWriter {
           },
           spec,
         };
-        await this.api.create(object).catch((err: unknown) => {
+        const stored = await this.api.create(object).catch((err: unknown) => {
           throw mapError(key, err);
         });
+        generation = stored.metadata.generation;
       }
-      return this.result(key, "created", hash, dryRun);
+      return this.result(key, "created", hash, dryRun, generation);
     }
     checkExpected(key, current, item.expectedHash);
     const metadata = { ...current.metadata };
@@ -192,14 +196,13 @@ export class KubeSpecWriter implements SpecWriter {
       JSON.stringify(current.metadata.annotations ?? {}) === JSON.stringify(next.metadata.annotations ?? {});
     const currentHash = toDesired(key, current, undefined).desired?.hash;
     if (same || (currentHash === hash && sameMeta(current, next)))
-      return this.result(key, "unchanged", hash, dryRun);
-    if (!dryRun) {
-      const { status: _status, ...body } = next;
-      await this.api.replace(body).catch((err: unknown) => {
-        throw mapError(key, err);
-      });
-    }
-    return this.result(key, "updated", hash, dryRun);
+      return this.result(key, "unchanged", hash, dryRun, current.metadata.generation);
+    if (dryRun) return this.result(key, "updated", hash, dryRun);
+    const { status: _status, ...body } = next;
+    const stored = await this.api.replace(body).catch((err: unknown) => {
+      throw mapError(key, err);
+    });
+    return this.result(key, "updated", hash, dryRun, stored.metadata.generation);
   }
 
   private async read(key: string): Promise<ProjectObject> {
@@ -211,7 +214,13 @@ export class KubeSpecWriter implements SpecWriter {
     }
   }
 
-  private result(key: string, action: WriteAction, hash: string | undefined, dryRun: boolean): WriteResult {
+  private result(
+    key: string,
+    action: WriteAction,
+    hash: string | undefined,
+    dryRun: boolean,
+    generation?: number,
+  ): WriteResult {
     const { namespace, name } = splitKey(key);
     return {
       key,
@@ -221,6 +230,7 @@ export class KubeSpecWriter implements SpecWriter {
       action,
       dryRun,
       ...(hash !== undefined ? { hash } : {}),
+      ...(generation !== undefined ? { generation } : {}),
     };
   }
 }

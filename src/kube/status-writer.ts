@@ -5,14 +5,15 @@
  * difference), at most one at a time per project. A status write changes neither the generation
  * nor anything else the watch turns into a reconcile, so it cannot start a loop.
  */
+import { backoffDelay } from "../util/backoff.js";
 import type { Clock } from "../util/clock.js";
 import { systemClock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import type { ProjectsApi } from "./api.js";
 import type { KubeDesiredStore } from "./desired.js";
 import { KubeApiError } from "./errors.js";
-import { isDeleting, splitKey } from "./objects.js";
-import { canonicalJson, type ProjectStatus, type StatusReader } from "../api/index.js";
+import { isDeleting } from "./objects.js";
+import { canonicalJson, splitKey, type ProjectStatus, type StatusReader } from "../api/index.js";
 
 /** Counts of status writes by result, for the metrics. */
 export interface StatusWriterMetrics {
@@ -142,7 +143,7 @@ export class StatusWriter {
       if (err instanceof KubeApiError && err.notFound) return; // gone; nothing to report on
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
-      const delay = Math.min(this.o.maxRetryMs ?? 30_000, 500 * 2 ** Math.min(n - 1, 10));
+      const delay = backoffDelay(Math.min(n - 1, 10), { baseMs: 500, maxMs: this.o.maxRetryMs ?? 30_000 });
       this.o.logger.warn("writing project status failed; retrying", {
         project: key,
         error: (err as Error).message,

@@ -11,6 +11,8 @@
  * dead connection) and relists. Failed lists are retried with the same backoff. One writer: the
  * handler is called from this loop only, one call at a time.
  */
+import { sleep } from "../util/abort.js";
+import { backoffDelay } from "../util/backoff.js";
 import type { Clock, Timer } from "../util/clock.js";
 import { systemClock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
@@ -116,7 +118,7 @@ export class ListWatch {
         // A stream that ended at once without an event is a failure, so it cannot spin.
         failures = healthy ? 0 : failures + 1;
         if (!signal.aborted) this.o.onRestart?.("closed");
-        if (failures > 0) await this.sleep(this.backoff(failures), signal);
+        if (failures > 0) await sleep(this.backoff(failures), signal, this.clock);
       } catch (err) {
         if (signal.aborted) break;
         if (err instanceof WatchExpiredError || (err instanceof KubeApiError && err.gone)) {
@@ -142,7 +144,7 @@ export class ListWatch {
           },
         );
         if (this.listed) this.o.onRestart?.("error");
-        await this.sleep(delay, signal);
+        await sleep(delay, signal, this.clock);
       }
     }
   }
@@ -231,21 +233,12 @@ export class ListWatch {
       });
   }
 
+  /** The delay after `failures` consecutive failures, +-20% jitter. */
   private backoff(failures: number): number {
-    const exp = Math.min(this.backoffMaxMs, this.backoffInitialMs * 2 ** Math.min(failures - 1, 20));
-    return Math.round(exp * (0.8 + Math.random() * 0.4));
-  }
-
-  private sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        timer.cancel();
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = this.clock.setTimeout(done, ms);
-      signal.addEventListener("abort", done, { once: true });
+    return backoffDelay(Math.min(failures - 1, 20), {
+      baseMs: this.backoffInitialMs,
+      maxMs: this.backoffMaxMs,
+      jitter: 0.2,
     });
   }
 }

@@ -13,6 +13,7 @@ import {
   ProjectNotFoundError,
   ServiceError,
   SpecInvalidError,
+  keyOf,
 } from "../api/index.js";
 
 /** A failure a tool reports itself (a wait that timed out, a project that failed). */
@@ -100,7 +101,7 @@ export function describeFailure(err: unknown, service: ProjectService, logger?: 
 
 /** The failure of a call naming a project that does not exist, with the closest names. */
 export function notFound(key: string, service: ProjectService): ToolFailure {
-  const keys = service.list().map((v) => `${v.namespace}/${v.name}`);
+  const keys = service.list().map((v) => keyOf(v.namespace, v.name));
   const close = closestKeys(key, keys);
   const suggestion = close.length > 0 ? `; did you mean ${close.join(", ")}?` : "";
   return {

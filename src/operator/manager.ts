@@ -2,7 +2,7 @@ import { setMaxListeners } from "node:events";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { StatusStore, PHASES } from "../cache/status-store.js";
+import { StatusStore } from "../cache/status-store.js";
 import { instanceId } from "../cache/redis.js";
 import { startStatusTiers } from "../cache/status-tiers.js";
 import { openPortTiers } from "../ports/tiers.js";
@@ -31,6 +31,7 @@ import { FileSpecWriter } from "../files/spec-writer.js";
 import { untilAborted } from "../util/abort.js";
 import {
   type DesiredReader,
+  PHASES,
   schemaValidator,
   type SpecWatchCondition,
   type SpecWriter,
@@ -293,7 +294,8 @@ const fileBackend =
     void files.ready().then(() => (ready = true));
     return Promise.resolve({
       desired,
-      writer: new FileSpecWriter(dir, desired),
+      // each write's parse goes straight into the desired state, through its one writer
+      writer: new FileSpecWriter(dir, desired, { handOver: files }),
       sources: [files],
       ready: () => ready,
       synced: () => files.ready(),

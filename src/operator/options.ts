@@ -50,7 +50,7 @@ export interface RunFlags {
   token?: string;
   /** commander's `--no-auth` sets this to false. */
   auth?: boolean;
-  allowedHost?: string[];
+  allowedHost?: readonly string[];
   shutdownGrace?: string;
   stateDir?: string;
   concurrency: string;
@@ -61,7 +61,7 @@ export interface RunFlags {
   docker?: string;
   stopTimeout: string;
   resync: string;
-  allowHostPath: string[];
+  allowHostPath: readonly string[];
   hostId?: string;
   redis?: string;
   logLevel: string;
@@ -81,6 +81,33 @@ export interface RunFlags {
   watchStall?: string;
   buildRoot?: string;
 }
+
+/**
+ * The defaults of `berth run`'s flags, the one table of them: the command's options show and use
+ * these, `berth mcp` fills the flags it does not offer from them, and {@link parseRunOptions}
+ * falls back to them for optional flags. Frozen; spread it to make flags.
+ */
+export const RUN_FLAG_DEFAULTS = Object.freeze({
+  http: "127.0.0.1:7420",
+  allowedHost: Object.freeze([] as string[]),
+  shutdownGrace: "10s",
+  concurrency: "16",
+  portRange: "20000-29999",
+  publishAddress: "127.0.0.1",
+  networkPool: "10.213.0.0/16",
+  networkSize: "26",
+  stopTimeout: "5s",
+  resync: "10m",
+  allowHostPath: Object.freeze([] as string[]),
+  natsMaxPending: "100000",
+  natsJetstreamLines: "10000",
+  logLevel: "info",
+  logFormat: "logfmt",
+  leaseDuration: "15s",
+  renewDeadline: "10s",
+  retryPeriod: "2s",
+  watchStall: "2m",
+} as const) satisfies Partial<RunFlags>;
 
 /** The environment variables `berth run` reads, once. */
 export interface RunEnv {
@@ -138,8 +165,8 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
     httpPort: Number(http[2]),
     token: flags.token ?? (env["BERTH_TOKEN"] || undefined),
     noAuth: flags.auth === false,
-    allowedHosts: (flags.allowedHost ?? []).map((h) => checkAllowedHost(h)),
-    shutdownGraceMs: durationFlag(flags.shutdownGrace ?? "10s", "--shutdown-grace"),
+    allowedHosts: (flags.allowedHost ?? RUN_FLAG_DEFAULTS.allowedHost).map((h) => checkAllowedHost(h)),
+    shutdownGraceMs: durationFlag(flags.shutdownGrace ?? RUN_FLAG_DEFAULTS.shutdownGrace, "--shutdown-grace"),
     stateDir,
     concurrency,
     portRange: flags.portRange,
@@ -155,9 +182,12 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
     logLevel: logLevel as RunOptions["logLevel"],
     logFormat: flags.logFormat === "json" ? "json" : "logfmt",
     natsUrl: parseNatsUrl(flags.nats),
-    natsMaxPending: parseCount(flags.natsMaxPending ?? "100000", "--nats-max-pending"),
+    natsMaxPending: parseCount(
+      flags.natsMaxPending ?? RUN_FLAG_DEFAULTS.natsMaxPending,
+      "--nats-max-pending",
+    ),
     jetstreamLines: flags.natsJetstream
-      ? parseCount(flags.natsJetstreamLines ?? "10000", "--nats-jetstream-lines")
+      ? parseCount(flags.natsJetstreamLines ?? RUN_FLAG_DEFAULTS.natsJetstreamLines, "--nats-jetstream-lines")
       : undefined,
     kube: flags.kube ? { ...parseKubeOptions(flags), buildRoot } : undefined,
   };
@@ -165,9 +195,15 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
 
 /** The kube-mode flags; throws OptionError naming the flag. */
 function parseKubeOptions(flags: RunFlags): Omit<KubeRunOptions, "buildRoot"> {
-  const leaseDurationMs = durationFlag(flags.leaseDuration ?? "15s", "--lease-duration");
-  const renewDeadlineMs = durationFlag(flags.renewDeadline ?? "10s", "--renew-deadline");
-  const retryPeriodMs = durationFlag(flags.retryPeriod ?? "2s", "--retry-period");
+  const leaseDurationMs = durationFlag(
+    flags.leaseDuration ?? RUN_FLAG_DEFAULTS.leaseDuration,
+    "--lease-duration",
+  );
+  const renewDeadlineMs = durationFlag(
+    flags.renewDeadline ?? RUN_FLAG_DEFAULTS.renewDeadline,
+    "--renew-deadline",
+  );
+  const retryPeriodMs = durationFlag(flags.retryPeriod ?? RUN_FLAG_DEFAULTS.retryPeriod, "--retry-period");
   if (!(leaseDurationMs > renewDeadlineMs && renewDeadlineMs > retryPeriodMs && retryPeriodMs > 0)) {
     throw new OptionError(
       "--lease-duration must be longer than --renew-deadline, which must be longer than --retry-period (e.g. 15s, 10s, 2s)",
@@ -194,7 +230,7 @@ function parseKubeOptions(flags: RunFlags): Omit<KubeRunOptions, "buildRoot"> {
     leaseDurationMs,
     renewDeadlineMs,
     retryPeriodMs,
-    watchStallMs: durationFlag(flags.watchStall ?? "2m", "--watch-stall"),
+    watchStallMs: durationFlag(flags.watchStall ?? RUN_FLAG_DEFAULTS.watchStall, "--watch-stall"),
   };
 }
 

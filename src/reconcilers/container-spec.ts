@@ -1,6 +1,7 @@
 import type { ContainerCreateSpec } from "../runtime/docker.js";
 import {
   LABEL_CONTAINER,
+  LABEL_IMAGE,
   LABEL_INSTANCE,
   LABEL_MANAGED,
   LABEL_PROJECT,
@@ -9,9 +10,6 @@ import {
 } from "../runtime/labels.js";
 import type { PortAssignment } from "../ports/allocator.js";
 import { type ContainerSpec, hashOf, parseCpu, parseMemory, type RestartPolicy } from "../api/index.js";
-
-/** The annotation whose change restarts a project's containers. */
-export const RESTARTED_AT = "berth.dev/restartedAt";
 
 /** Everything a container's Docker form depends on; its hash is the spec-hash label. */
 export interface ContainerInputs {
@@ -86,7 +84,7 @@ export function createSpec(inputs: ContainerInputs, name: string, hash: string):
       [LABEL_CONTAINER]: spec.name,
       [LABEL_SPEC_HASH]: hash,
       [LABEL_INSTANCE]: inputs.instance,
-      "berth.dev/image": spec.image,
+      [LABEL_IMAGE]: spec.image,
     },
     ...(hc?.exec
       ? {

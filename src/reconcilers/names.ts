@@ -9,9 +9,3 @@ export function networkName(key: string): string {
 export function containerName(key: string, container: string): string {
   return `berth-${key.replace("/", "-")}-${container}`;
 }
-
-/** Splits `namespace/name`. */
-export function splitKey(key: string): { namespace: string; name: string } {
-  const slash = key.indexOf("/");
-  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
-}

@@ -57,7 +57,7 @@ export interface NetworkCreateSpec {
 
 /** Options of {@link DockerClient.buildImage}. */
 export interface BuildImageSpec extends CallOptions {
-  /** Directory sent as the build context (as-is: `.dockerignore` is not applied). */
+  /** Directory sent as the build context, less what its `.dockerignore` excludes. */
   contextDir: string;
   /** Dockerfile path relative to the context; default `Dockerfile`. */
   dockerfile?: string;

@@ -20,7 +20,7 @@ import type { DockerEventStream, ProgressListener } from "./docker-streams.js";
 import { consumeBuild, consumePull, eventStream } from "./docker-streams.js";
 import { DockerError, ImageNotFoundError, ImagePullError } from "./errors.js";
 import { LABEL_MANAGED, MANAGED_LABEL_FILTER } from "./labels.js";
-import { packDirectory } from "./tar.js";
+import { packBuildContext } from "./tar.js";
 import { dial, resolveDockerEndpoint, statusOf, toContainerSummary } from "./dockerode-util.js";
 
 /** Options of {@link createDockerClient}; parsed once at start-up by the caller. */
@@ -255,7 +255,7 @@ export function createDockerClient(options: DockerClientOptions = {}): Dockerode
         ...base("buildImage", "image", spec.tag, spec, false),
         timeoutMs: undefined,
         run: async (signal) => {
-          const context = packDirectory(spec.contextDir, { signal });
+          const context = await packBuildContext(spec.contextDir, { dockerfile: spec.dockerfile, signal });
           try {
             const buildOpts = {
               t: spec.tag,

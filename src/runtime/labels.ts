@@ -3,6 +3,7 @@
  * network Berth creates carries {@link LABEL_MANAGED}; containers also carry the project, container
  * name and spec hash.
  */
+import { keyOf, splitKey } from "../api/index.js";
 
 /** `berth.dev/managed=true` on everything Berth created. */
 export const LABEL_MANAGED = "berth.dev/managed";
@@ -16,6 +17,9 @@ export const LABEL_SPEC_HASH = "berth.dev/spec-hash";
 /** `berth.dev/instance=<id>`: which operator (host and watched directory) owns a container. */
 export const LABEL_INSTANCE = "berth.dev/instance";
 
+/** The image reference a container was created from (for people reading `docker ps`). */
+export const LABEL_IMAGE = "berth.dev/image";
+
 /** The Docker label filter that selects Berth's objects. */
 export const MANAGED_LABEL_FILTER = `${LABEL_MANAGED}=true`;
 
@@ -24,11 +28,11 @@ export const MANAGED_LABEL_FILTER = `${LABEL_MANAGED}=true`;
  * project names are DNS-1123 labels (no dots), so the mapping is reversible. Pure.
  */
 export function projectLabelValue(projectKey: string): string {
-  const slash = projectKey.indexOf("/");
-  if (slash <= 0 || slash === projectKey.length - 1) {
+  const { namespace, name } = splitKey(projectKey);
+  if (namespace === "" || name === "") {
     throw new Error(`project key "${projectKey}" is not of the form <namespace>/<name>`);
   }
-  return `${projectKey.slice(0, slash)}.${projectKey.slice(slash + 1)}`;
+  return `${namespace}.${name}`;
 }
 
 /**
@@ -39,5 +43,5 @@ export function projectKeyFromLabel(value: string | undefined): string | undefin
   if (value === undefined) return undefined;
   const dot = value.indexOf(".");
   if (dot <= 0 || dot === value.length - 1) return undefined;
-  return `${value.slice(0, dot)}/${value.slice(dot + 1)}`;
+  return keyOf(value.slice(0, dot), value.slice(dot + 1));
 }

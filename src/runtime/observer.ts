@@ -6,14 +6,15 @@
  */
 import type { DockerClient } from "./client.js";
 import type { DockerEvent, DockerEventStream } from "./docker-streams.js";
-import { Semaphore, sleep } from "./async.js";
+import { Semaphore } from "./async.js";
 import { NotFoundError } from "./errors.js";
 import { MANAGED_LABEL_FILTER } from "./labels.js";
 import type { Logger } from "../util/logger.js";
 import { nopLogger } from "../util/logger.js";
 import type { ContainerChangeListener, ObservedContainer, ObservedContainers } from "./observed.js";
 import { sameObservation, toObservedContainer } from "./observed.js";
-import { untilAborted } from "../util/abort.js";
+import { sleep, untilAborted } from "../util/abort.js";
+import { Backoff } from "../util/backoff.js";
 
 export type {
   ContainerChangeListener,
@@ -151,7 +152,7 @@ export class DockerObserver implements ObservedContainers {
   }
 
   private async run(signal: AbortSignal): Promise<void> {
-    let backoff = this.minBackoffMs;
+    const backoff = new Backoff({ baseMs: this.minBackoffMs, maxMs: this.maxBackoffMs });
     while (!signal.aborted) {
       const opened = Date.now();
       try {
@@ -161,13 +162,12 @@ export class DockerObserver implements ObservedContainers {
         this.log.warn("docker events connection failed; reconnecting and relisting", {
           endpoint: this.client.endpoint,
           error: err instanceof Error ? err.message : String(err),
-          retryInMs: backoff,
+          retryInMs: backoff.peek(),
         });
       }
       if (signal.aborted) break;
-      if (Date.now() - opened >= STABLE_CONNECTION_MS) backoff = this.minBackoffMs;
-      await sleep(backoff, signal);
-      backoff = Math.min(backoff * 2, this.maxBackoffMs);
+      if (Date.now() - opened >= STABLE_CONNECTION_MS) backoff.reset();
+      await sleep(backoff.next(), signal);
     }
     await Promise.allSettled([...this.inflight.values()].map((e) => e.done));
   }

@@ -1,4 +1,4 @@
-import { parseAllDocuments, type Document } from "yaml";
+import { applyDocuments, type ApplyOptions, type ApplyResponse } from "./apply.js";
 import { matchesSelector, parseLabelSelector } from "./label-selector.js";
 import { toProjectView, type ProjectView } from "./view.js";
 import {
@@ -9,25 +9,24 @@ import {
   type WaitResult,
   type WaitSnapshot,
 } from "./wait.js";
-import { documentKey } from "../files/spec-yaml.js";
 import {
-  API_VERSION,
   BadRequestError,
+  checkProjectPatch,
   type DesiredReader,
   type DesiredState,
-  parseProjects,
   type Phase,
   ProjectNotFoundError,
-  type ProjectPatch,
   type SpecError,
-  SpecInvalidError,
   type SpecWatchCondition,
   type SpecWriter,
-  splitDuplicates,
   type StatusReader,
   type WriteOptions,
   type WriteResult,
+  keyOf,
+  PHASES,
 } from "../api/index.js";
+
+export type { ApplyFailure, ApplyOptions, ApplyResponse } from "./apply.js";
 
 /** Facts about the running daemon, for `GET /api/v1/info`. */
 export interface ServiceInfo {
@@ -61,22 +60,11 @@ export interface ProjectFilter {
   phase?: string;
 }
 
-/** Options of {@link ProjectService.apply}. */
-export interface ApplyOptions {
-  dryRun?: boolean;
-  /** Optimistic concurrency for a request with exactly one project. */
-  expectedHash?: string;
-  /** The name errors give the request text; default "request". */
-  source?: string;
-}
-
 /** The result of a write request: one entry per project. */
 export interface WriteResponse {
   dryRun: boolean;
   results: WriteResult[];
 }
-
-const PHASES: readonly Phase[] = ["Pending", "Progressing", "Running", "Degraded", "Stopped", "Failed"];
 
 /**
  * The operations the HTTP API, the CLI and MCP tools offer on projects: reads from the desired
@@ -120,7 +108,7 @@ export class ProjectService {
 
   /** One project; throws ProjectNotFoundError. */
   get(namespace: string, name: string): ProjectView {
-    const key = `${namespace}/${name}`;
+    const key = keyOf(namespace, name);
     const desired = this.deps.desired.get(key);
     if (!desired) throw new ProjectNotFoundError(key);
     return toProjectView(desired, this.deps.status.get(key));
@@ -132,41 +120,18 @@ export class ProjectService {
   }
 
   /**
-   * Validates `text` (one or more YAML or JSON Project documents) and writes every project, or
-   * nothing: any spec error rejects the whole request with SpecInvalidError listing them all.
+   * Validates `text` (one or more YAML or JSON Project documents, parsed once) and writes its
+   * projects: all or nothing by default, where any spec error rejects the whole request with
+   * SpecInvalidError listing them all; or, with `atomic: false`, each on its own, reporting per
+   * project what was written, unchanged or failed. See {@link ApplyOptions}.
    */
-  async apply(text: string, options: ApplyOptions = {}): Promise<WriteResponse> {
-    const source = options.source ?? "request";
-    const parsed = parseProjects(text, source);
-    const { unique, duplicates } = splitDuplicates(parsed.projects);
-    const errors = [...parsed.errors, ...duplicates];
-    if (errors.length > 0) throw new SpecInvalidError(errors);
-    if (unique.length === 0) {
-      throw new BadRequestError(
-        "the request holds no Project documents",
-        `send YAML or JSON documents with apiVersion: ${API_VERSION} and kind: Project`,
-      );
-    }
-    if (options.expectedHash !== undefined && unique.length > 1) {
-      throw new BadRequestError(`expectedHash applies to one project, the request holds ${unique.length}`);
-    }
-    const docs = requestDocuments(text);
-    const items = unique.map((p) => {
-      const key = `${p.project.metadata.namespace}/${p.project.metadata.name}`;
-      const doc = docs.get(key);
-      return {
-        project: p.project,
-        ...(doc ? { source: doc } : {}),
-        ...(options.expectedHash !== undefined ? { expectedHash: options.expectedHash } : {}),
-      };
-    });
-    const dryRun = options.dryRun === true;
-    return { dryRun, results: await this.deps.writer.apply(items, { dryRun }) };
+  async apply(text: string, options: ApplyOptions = {}): Promise<ApplyResponse> {
+    return applyDocuments(this.deps.writer, text, options);
   }
 
   /** Removes a project's document from its file. Throws ProjectNotFoundError. */
   async delete(namespace: string, name: string, options: WriteOptions = {}): Promise<WriteResponse> {
-    return this.single(options, this.deps.writer.delete(`${namespace}/${name}`, options));
+    return this.single(options, this.deps.writer.delete(keyOf(namespace, name), options));
   }
 
   /** Sets `spec.state`. Throws ProjectNotFoundError, BadRequestError for another state. */
@@ -176,26 +141,28 @@ export class ProjectService {
     state: DesiredState,
     options: WriteOptions = {},
   ): Promise<WriteResponse> {
-    return this.single(options, this.deps.writer.setState(`${namespace}/${name}`, state, options));
+    return this.single(options, this.deps.writer.setState(keyOf(namespace, name), state, options));
   }
 
   /**
-   * Applies a merge patch (see project-patch.ts) to a project's spec, labels or annotations.
-   * Throws ProjectNotFoundError, BadRequestError, SpecInvalidError (the patched spec is not
-   * valid; nothing is written) and ConflictError (stale `expectedHash`).
+   * Applies a merge patch (see api/patch.ts) to a project's spec, labels or annotations. The
+   * patch is checked here, once. Throws ProjectNotFoundError, BadRequestError (a patch of other
+   * fields), SpecInvalidError (the patched spec is not valid; nothing is written) and
+   * ConflictError (stale `expectedHash`).
    */
   async patch(
     namespace: string,
     name: string,
-    patch: ProjectPatch,
+    patch: unknown,
     options: WriteOptions = {},
   ): Promise<WriteResponse> {
-    return this.single(options, this.deps.writer.patch(`${namespace}/${name}`, patch, options));
+    const checked = checkProjectPatch(patch);
+    return this.single(options, this.deps.writer.patch(keyOf(namespace, name), checked, options));
   }
 
   /** Stamps `berth.dev/restartedAt` with the current time. Throws ProjectNotFoundError. */
   async restart(namespace: string, name: string, options: WriteOptions = {}): Promise<WriteResponse> {
-    return this.single(options, this.deps.writer.restart(`${namespace}/${name}`, this.now(), options));
+    return this.single(options, this.deps.writer.restart(keyOf(namespace, name), this.now(), options));
   }
 
   /** Waits for one project; see {@link waitForKey}. Never rejects. */
@@ -244,17 +211,6 @@ export class ProjectService {
   private async single(options: WriteOptions, write: Promise<WriteResult>): Promise<WriteResponse> {
     return { dryRun: options.dryRun === true, results: [await write] };
   }
-}
-
-/** The request's documents by project key, so that the writer keeps the user's key order. */
-function requestDocuments(text: string): Map<string, Document> {
-  const docs = parseAllDocuments(text);
-  const out = new Map<string, Document>();
-  for (const doc of Array.isArray(docs) ? docs : []) {
-    const key = documentKey(doc);
-    if (key !== undefined && !out.has(key)) out.set(key, doc);
-  }
-  return out;
 }
 
 function checkPhase(phase: string): Phase {

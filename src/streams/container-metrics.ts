@@ -3,6 +3,7 @@
  * container (the spec name, never the Docker id). Series are rebuilt from the sampler's latest
  * samples at every scrape, so a container that goes away disappears from the next scrape.
  */
+import { splitKey } from "../api/index.js";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { ContainerSample } from "./sample.js";
 
@@ -56,12 +57,8 @@ const GAUGES: ReadonlyArray<[string, string, (s: ContainerSample) => number]> = 
  */
 export function registerContainerMetrics(registry: Registry, latest: () => Iterable<LatestSample>): void {
   const labelsOf = (l: LatestSample): Record<Labels, string> => {
-    const slash = l.projectKey.indexOf("/");
-    return {
-      namespace: l.projectKey.slice(0, slash),
-      project: l.projectKey.slice(slash + 1),
-      container: l.container,
-    };
+    const { namespace, name } = splitKey(l.projectKey);
+    return { namespace, project: name, container: l.container };
   };
   for (const [name, help, value] of COUNTERS) {
     new Counter<Labels>({

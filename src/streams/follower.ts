@@ -4,6 +4,7 @@
  */
 import type { DockerClient } from "../runtime/docker.js";
 import { ConflictError, NotFoundError } from "../runtime/errors.js";
+import { Backoff } from "../util/backoff.js";
 import type { Logger } from "../util/logger.js";
 import { LogDemuxer, ResumeCursor, type RawLogLine } from "./demux.js";
 import { dockerSince } from "./log-line.js";
@@ -62,9 +63,7 @@ export class LogFollower {
   }
 
   private async loop(signal: AbortSignal): Promise<void> {
-    const min = this.o.minBackoffMs ?? 100;
-    const max = this.o.maxBackoffMs ?? 5000;
-    let backoff = min;
+    const backoff = new Backoff({ baseMs: this.o.minBackoffMs ?? 100, maxMs: this.o.maxBackoffMs ?? 5000 });
     let opened = false;
     let failures = 0;
     while (!signal.aborted && !this.finished) {
@@ -85,12 +84,11 @@ export class LogFollower {
       if (!failed) failures = 0;
       if (this.finished) return;
       if (this.wakes !== wakesAtOpen && !failed) {
-        backoff = min;
+        backoff.reset();
         continue;
       }
-      const delay = failed || this.o.isRunning() ? backoff : undefined;
-      if (delay !== undefined) backoff = Math.min(max, backoff * 2);
-      else backoff = min;
+      const delay = failed || this.o.isRunning() ? backoff.next() : undefined;
+      if (delay === undefined) backoff.reset();
       await this.pause(delay, signal);
     }
   }

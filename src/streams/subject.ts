@@ -3,6 +3,7 @@
  * `berth.metrics.<ns>.<project>.<container>`, `berth.events.<ns>.<project>`. Every token is
  * encoded so that names with dots, wildcards or spaces cannot change a subject's shape.
  */
+import { splitKey } from "../api/index.js";
 import type { StreamKind } from "./bus.js";
 
 /**
@@ -26,10 +27,8 @@ export function decodeToken(token: string): string {
 
 /** The subject for a stream of a project (and container, for logs and metrics). Pure. */
 export function streamSubject(kind: StreamKind, projectKey: string, container?: string): string {
-  const slash = projectKey.indexOf("/");
-  const ns = projectKey.slice(0, slash);
-  const name = projectKey.slice(slash + 1);
-  const parts = ["berth", kind, encodeToken(ns), encodeToken(name)];
+  const { namespace, name } = splitKey(projectKey);
+  const parts = ["berth", kind, encodeToken(namespace), encodeToken(name)];
   if (kind !== "events") parts.push(encodeToken(container ?? ""));
   return parts.join(".");
 }

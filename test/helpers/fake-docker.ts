@@ -1,12 +1,17 @@
 import type { ContainerInspectInfo } from "dockerode";
 import type {
+  ContainerCreateSpec,
   DockerClient,
   DockerEvent,
   DockerEventStream,
   EventsOptions,
 } from "../../src/runtime/docker.js";
 import { DockerCallCounter } from "../../src/runtime/docker-metrics.js";
-import { DockerError, NotFoundError } from "../../src/runtime/errors.js";
+import { ConflictError, DockerError, NotFoundError } from "../../src/runtime/errors.js";
+import { toObservedContainer, type ObservedContainer } from "../../src/runtime/observed.js";
+import type { ObservedContainers } from "../../src/runtime/observer.js";
+import type { DockerWriter } from "../../src/reconcilers/deps.js";
+import { eventually } from "./poll.js";
 
 const endpoint = "fake://docker";
 
@@ -173,9 +178,194 @@ export class FakeDocker implements DockerClient {
 
 /** Resolves when `predicate` holds, polling every few milliseconds; rejects after `timeoutMs`. */
 export async function until(predicate: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 2));
+  await eventually(predicate, timeoutMs, "the condition", 2);
+}
+
+/** The container write methods a {@link FakeDockerWriter} implements and can fail on demand. */
+export type WriteMethod =
+  "createContainer" | "startContainer" | "stopContainer" | "removeContainer" | "renameContainer";
+
+interface Injected {
+  error: Error;
+  /** Container name (or create name) the failure is limited to; any when undefined. */
+  name: string | undefined;
+  once: boolean;
+}
+
+const ZERO_TIME = "0001-01-01T00:00:00Z";
+
+/**
+ * An in-memory Docker engine for the containers' write side (the reconciler's executor): create,
+ * start, stop, remove and rename change inspect documents in `docs`, every call is appended to
+ * `log` (`"<method> <container name>"`, e.g. `start berth-default-shop-api`), and each method can be
+ * failed, once or always, optionally only for one container. {@link FakeObservedContainers} shows
+ * its documents the way the Docker observer would.
+ */
+export class FakeDockerWriter implements DockerWriter {
+  readonly endpoint = endpoint;
+  readonly docs = new Map<string, ContainerInspectInfo>();
+  readonly log: string[] = [];
+  /** Image IDs by reference; a reference not listed gets `sha256:<reference>`. */
+  readonly imageIds = new Map<string, string>();
+  private readonly injected = new Map<WriteMethod, Injected[]>();
+  private seq = 0;
+  private clock = 0;
+
+  /** Makes `method` throw `error` (for the container named `name` only, if given), once or until cleared. */
+  fail(method: WriteMethod, error: Error, opts: { name?: string; once?: boolean } = {}): void {
+    const list = this.injected.get(method) ?? [];
+    list.push({ error, name: opts.name, once: opts.once ?? true });
+    this.injected.set(method, list);
+  }
+
+  /** Removes every injected failure. */
+  clearFailures(): void {
+    this.injected.clear();
+  }
+
+  /** Sets a container's state as if its process exited with `exitCode`. */
+  exit(id: string, exitCode = 0): void {
+    const doc = this.mustGet(id, "exit");
+    Object.assign(doc.State, {
+      Status: "exited",
+      Running: false,
+      ExitCode: exitCode,
+      FinishedAt: this.now(),
+    });
+  }
+
+  /** The id of the container with Docker name `name`, if any. */
+  idOf(name: string): string | undefined {
+    for (const d of this.docs.values()) if (d.Name === `/${name}`) return d.Id;
+    return undefined;
+  }
+
+  createContainer = async (spec: ContainerCreateSpec): Promise<string> => {
+    this.log.push(`createContainer ${spec.name}`);
+    this.inject("createContainer", spec.name);
+    if (this.idOf(spec.name) !== undefined) {
+      throw new ConflictError("container", spec.name, {
+        op: "createContainer",
+        endpoint,
+        statusCode: 409,
+        daemonMessage: `name "${spec.name}" is already in use`,
+      });
+    }
+    const id = `c${String(++this.seq).padStart(4, "0")}${"0".repeat(60)}`;
+    const bindings = (spec.HostConfig?.PortBindings ?? {}) as Record<string, unknown>;
+    this.docs.set(id, {
+      Id: id,
+      Name: `/${spec.name}`,
+      Image: this.imageIds.get(spec.Image ?? "") ?? `sha256:${spec.Image ?? ""}`,
+      RestartCount: 0,
+      Config: { Image: spec.Image, Labels: { ...(spec.Labels ?? {}) } },
+      HostConfig: { RestartPolicy: spec.HostConfig?.RestartPolicy, PortBindings: bindings },
+      NetworkSettings: { Ports: {} },
+      State: {
+        Status: "created",
+        Running: false,
+        Paused: false,
+        Restarting: false,
+        OOMKilled: false,
+        Dead: false,
+        Pid: 0,
+        ExitCode: 0,
+        Error: "",
+        StartedAt: ZERO_TIME,
+        FinishedAt: ZERO_TIME,
+      },
+    } as unknown as ContainerInspectInfo);
+    return id;
+  };
+
+  startContainer = async (id: string): Promise<void> => {
+    const doc = this.call("startContainer", id);
+    Object.assign(doc.State, { Status: "running", Running: true, StartedAt: this.now() });
+    doc.NetworkSettings.Ports = structuredClone(doc.HostConfig.PortBindings ?? {}) as never;
+  };
+
+  stopContainer = async (id: string): Promise<void> => {
+    const doc = this.call("stopContainer", id);
+    if (doc.State.Running) {
+      Object.assign(doc.State, { Status: "exited", Running: false, FinishedAt: this.now() });
+      doc.NetworkSettings.Ports = {} as never;
+    }
+  };
+
+  removeContainer = async (id: string): Promise<void> => {
+    this.call("removeContainer", id);
+    this.docs.delete(id);
+  };
+
+  renameContainer = async (id: string, newName: string): Promise<void> => {
+    const doc = this.call("renameContainer", id, ` -> ${newName}`);
+    doc.Name = `/${newName}`;
+  };
+
+  private call(method: WriteMethod, id: string, extra = ""): ContainerInspectInfo {
+    const doc = this.docs.get(id);
+    const name = doc ? doc.Name.slice(1) : id;
+    this.log.push(`${method} ${name}${extra}`);
+    this.inject(method, name);
+    return this.mustGet(id, method);
+  }
+
+  private inject(method: WriteMethod, name: string): void {
+    const list = this.injected.get(method) ?? [];
+    const hit = list.find((i) => i.name === undefined || i.name === name);
+    if (!hit) return;
+    if (hit.once) list.splice(list.indexOf(hit), 1);
+    throw hit.error;
+  }
+
+  private mustGet(id: string, op: string): ContainerInspectInfo {
+    const doc = this.docs.get(id);
+    if (!doc) throw new NotFoundError("container", id, { op, endpoint, statusCode: 404 });
+    return doc;
+  }
+
+  private now(): string {
+    return new Date(Date.UTC(2026, 0, 1) + ++this.clock * 1000).toISOString();
+  }
+}
+
+/**
+ * The Docker observer's view of a {@link FakeDockerWriter}: a snapshot of its documents taken by
+ * `sync()` (as if the events had arrived), or on every read when `live` is set.
+ */
+export class FakeObservedContainers implements ObservedContainers {
+  readonly synced = true;
+  private snapshot: ObservedContainer[] = [];
+
+  constructor(
+    private readonly engine: FakeDockerWriter,
+    /** Sync before every read. */
+    public live = true,
+  ) {
+    this.sync();
+  }
+
+  /** Takes a new snapshot of the engine's containers. */
+  sync(): void {
+    this.snapshot = [...this.engine.docs.values()].map((d) => toObservedContainer(structuredClone(d)));
+  }
+
+  async waitSynced(): Promise<void> {}
+
+  get(id: string): ObservedContainer | undefined {
+    return this.all().find((c) => c.id === id);
+  }
+
+  byProject(projectKey: string): readonly ObservedContainer[] {
+    return this.all().filter((c) => c.projectKey === projectKey);
+  }
+
+  all(): readonly ObservedContainer[] {
+    if (this.live) this.sync();
+    return this.snapshot;
+  }
+
+  onChange(): () => void {
+    return () => {};
   }
 }

@@ -1,7 +1,7 @@
 import { SpecInvalidError } from "../../src/api/errors.js";
 import type { DesiredState } from "../../src/api/types.js";
 import { ConflictError, ProjectNotFoundError, BadRequestError } from "../../src/api/write-errors.js";
-import type { ProjectFilter, WriteResponse } from "../../src/service/service.js";
+import type { ApplyOptions, ApplyResponse, ProjectFilter, WriteResponse } from "../../src/service/service.js";
 import type { ProjectView } from "../../src/service/view.js";
 import type { WaitOptions, WaitResult } from "../../src/service/wait.js";
 import type { ProjectApi } from "../../src/http/routes.js";
@@ -47,7 +47,8 @@ export interface Call {
 
 /**
  * A ProjectApi over a list of views that records every call. Names starting with "missing" are
- * not found; expectedHash "stale" conflicts; apply text containing "invalid" has spec errors;
+ * not found; expectedHash "stale" conflicts; apply text containing "invalid" has spec errors, and
+ * with `atomic: false` text containing "partly" fails for default/bad;
  * `wait` decides how waits end (default: converged at once); "boom" makes list() throw.
  */
 export class FakeApi implements ProjectApi {
@@ -97,10 +98,7 @@ export class FakeApi implements ProjectApi {
     ];
   }
 
-  async apply(
-    text: string,
-    options: { dryRun?: boolean; expectedHash?: string } = {},
-  ): Promise<WriteResponse> {
+  async apply(text: string, options: ApplyOptions = {}): Promise<ApplyResponse> {
     this.calls.push({ method: "apply", args: [text, options] });
     if (text.includes("invalid")) {
       throw new SpecInvalidError([
@@ -114,7 +112,11 @@ export class FakeApi implements ProjectApi {
         },
       ]);
     }
-    return this.respond("default/web", "updated", options);
+    if (options.atomic === false && text.includes("partly")) {
+      const failure = { key: "default/bad", error: new ConflictError("default/bad", "was changed") };
+      return { ...this.respond("default/web", "updated", options), failures: [failure], projects: [] };
+    }
+    return { ...this.respond("default/web", "updated", options), failures: [], projects: [] };
   }
 
   async delete(namespace: string, name: string, options: WriteOptions = {}): Promise<WriteResponse> {

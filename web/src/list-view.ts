@@ -3,9 +3,7 @@ import { h, replace } from "./dom.js";
 import { matchesFilter, parseFilter } from "./filter.js";
 import { formatAge, phaseTone, portLinks, projectKey, readyText } from "./format.js";
 import type { ProjectStore } from "./store.js";
-import type { ProjectView } from "./types.js";
-
-const PHASES = ["Pending", "Progressing", "Running", "Degraded", "Stopped", "Failed"];
+import { PHASES, type ProjectView } from "./types.js";
 
 /** A phase badge; `data-phase` lets tests and styles find it. */
 export function phaseBadge(phase: string | undefined): HTMLElement {

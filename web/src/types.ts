@@ -1,9 +1,11 @@
 /**
  * The API shapes the dashboard reads (a subset of src/http/wire.ts and the status types; a unit
- * test checks that the server's types still fit these). Types only.
+ * test checks that the server's types still fit these), and the list of phases.
  */
 
-export type Phase = "Pending" | "Progressing" | "Running" | "Degraded" | "Stopped" | "Failed";
+/** Every phase, in lifecycle order: a copy of src/api's PHASES, which a unit test keeps equal. */
+export const PHASES = ["Pending", "Progressing", "Running", "Degraded", "Stopped", "Failed"] as const;
+export type Phase = (typeof PHASES)[number];
 
 export interface Condition {
   type: string;

@@ -1,7 +1,7 @@
 /** Schemas and helpers shared by the tools. */
 import { z } from "zod";
 import type { ProjectView } from "../../service/view.js";
-import type { PortStatus } from "../../api/index.js";
+import { type PortStatus, keyOf } from "../../api/index.js";
 
 /** The project a call names: `name` (or `namespace/name`) and an optional namespace. */
 export const projectRef = {
@@ -45,7 +45,7 @@ export function resolveRef(args: { name: string; namespace?: string | undefined 
   const at = args.name.indexOf("/");
   const namespace = at >= 0 ? args.name.slice(0, at) : (args.namespace ?? "default");
   const name = at >= 0 ? args.name.slice(at + 1) : args.name;
-  return { namespace, name, key: `${namespace}/${name}` };
+  return { namespace, name, key: keyOf(namespace, name) };
 }
 
 /** A published port as the tools show it. */

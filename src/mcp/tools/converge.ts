@@ -48,25 +48,18 @@ export const writeOutput = z.object({
 
 export type WriteOut = z.output<typeof writeOutput>;
 
-/** A write result with its resourceVersion and the generation the spec gets. */
-export function resultOut(ctx: ToolContext, r: WriteResult): WriteResultOut {
-  let generation: number | undefined;
-  if (r.action === "created") generation = 1;
-  else if (r.action !== "deleted") {
-    try {
-      const now = ctx.backend.service.get(r.namespace, r.name);
-      generation = now.hash === r.hash ? now.generation : now.generation + 1;
-    } catch {
-      generation = undefined;
-    }
-  }
+/**
+ * A write result with its resourceVersion and the generation the desired state gave the spec, as
+ * the writer read it back after the write (absent when it has none, e.g. after a delete).
+ */
+export function resultOut(r: WriteResult): WriteResultOut {
   return {
     namespace: r.namespace,
     name: r.name,
     action: r.action,
     file: r.file,
     ...(r.hash !== undefined ? { resourceVersion: r.hash } : {}),
-    ...(generation !== undefined ? { generation } : {}),
+    ...(r.generation !== undefined ? { generation: r.generation } : {}),
   };
 }
 
@@ -145,7 +138,7 @@ export async function finishWrite(
   response: WriteResponse,
   args: { wait?: boolean | undefined; timeoutSeconds?: number | undefined },
 ): Promise<ToolOutput<WriteOut>> {
-  const out: WriteOut = { dryRun: response.dryRun, results: response.results.map((r) => resultOut(ctx, r)) };
+  const out: WriteOut = { dryRun: response.dryRun, results: response.results.map(resultOut) };
   if (args.wait && !response.dryRun)
     out.wait = await waitForResults(ctx, response.results, args.timeoutSeconds);
   return {

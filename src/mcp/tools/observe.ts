@@ -7,6 +7,7 @@ import { defineTool, type ToolContext } from "../tool.js";
 import { DEFAULT_WAIT_SECONDS, projectRef, resolveRef } from "./common.js";
 import { waitForResults, waitSchema, waitText } from "./converge.js";
 import { BadRequestError, ProjectNotFoundError } from "../../api/index.js";
+import { sleep } from "../../util/abort.js";
 
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 
@@ -273,6 +274,6 @@ async function appeared(ctx: ToolContext, namespace: string, name: string, ms: n
     } catch (err) {
       if (!(err instanceof ProjectNotFoundError) || Date.now() >= deadline || ctx.signal.aborted) throw err;
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50, ctx.signal);
   }
 }

@@ -3,11 +3,9 @@ import { z } from "zod";
 import { describeStatus, type ProjectView } from "../../service/view.js";
 import { defineTool } from "../tool.js";
 import { oneLine, portSchema, portsOf, projectRef, resolveRef } from "./common.js";
-import { formatSpecError, parseProjects, splitDuplicates } from "../../api/index.js";
+import { formatSpecError, parseProjects, splitDuplicates, keyOf, PHASES } from "../../api/index.js";
 
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
-
-const PHASES = ["Pending", "Progressing", "Running", "Degraded", "Stopped", "Failed"] as const;
 
 const summarySchema = z.object({
   namespace: z.string(),
@@ -195,7 +193,7 @@ export const validateProject = defineTool({
     }));
     const valid = errors.length === 0;
     const text = valid
-      ? `Valid: ${projects.map((p) => `${p.namespace}/${p.name}`).join(", ")}`
+      ? `Valid: ${projects.map((p) => keyOf(p.namespace, p.name)).join(", ")}`
       : `Invalid (${errors.length} error(s)):\n${errors.map((e) => `  line ${e.line}:${e.column} ${e.path ? `${e.path}: ` : ""}${e.message}`).join("\n")}`;
     return { text, structured: { valid, projects, errors } };
   },

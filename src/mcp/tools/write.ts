@@ -1,10 +1,10 @@
 /** The write tools: apply_project, patch_project, delete_project, restart_project, set_project_state. */
 import { dirname } from "node:path";
 import { z } from "zod";
-import { parseYamlFile } from "../../files/spec-yaml-text.js";
+import type { ApplyFailure, ProjectService } from "../../service/service.js";
 import { describeFailureText } from "../errors.js";
 import { realHostPaths } from "../../reconcilers/mounts.js";
-import { planProject, type ProjectPlan } from "../plan.js";
+import { dryRunPlan, type ProjectPlan } from "../../reconcilers/dry-run.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { projectRef, resolveRef, writeOptions } from "./common.js";
 import {
@@ -18,15 +18,12 @@ import {
   type WriteOut,
 } from "./converge.js";
 import {
-  BadRequestError,
-  checkProjectPatch,
   formatSpecError,
   type ParsedProject,
-  parseProjects,
-  type SpecError,
-  splitDuplicates,
+  SpecInvalidError,
   type WriteOptions,
   type WriteResult,
+  keyOf,
 } from "../../api/index.js";
 
 const dryRun = z
@@ -84,53 +81,23 @@ export const applyProject = defineTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async run(args, ctx) {
-    const parsed = parseProjects(args.documents, "documents");
-    const { unique, duplicates } = splitDuplicates(parsed.projects);
-    const failures = groupErrors([...parsed.errors, ...duplicates]);
-    if (unique.length === 0 && failures.length === 0) {
-      throw new BadRequestError(
-        "documents holds no Project documents",
-        "send YAML or JSON with apiVersion: berth.dev/v1alpha1, kind: Project, metadata.name and spec.containers",
-      );
-    }
-    if (args.resourceVersion !== undefined && unique.length + failures.length > 1) {
-      throw new BadRequestError(
-        `resourceVersion applies to one project, documents holds ${unique.length + failures.length}`,
-        "apply the projects one by one to pass a resourceVersion each",
-      );
-    }
-    const file = parseYamlFile(args.documents);
-    const written: Array<{ result: WriteResult; project: ParsedProject }> = [];
-    await Promise.all(
-      unique.map(async (p) => {
-        const region = file.regions[p.document];
-        const text = region ? args.documents.slice(region.start, region.end) : args.documents;
-        const key = `${p.project.metadata.namespace}/${p.project.metadata.name}`;
-        try {
-          const response = await ctx.backend.service.apply(text, {
-            ...writeOptionsOf(args),
-            source: "documents",
-          });
-          for (const result of response.results) written.push({ result, project: p });
-        } catch (err) {
-          failures.push({ project: key, message: describeFailureText(err, ctx.backend.service) });
-        }
-      }),
-    );
-    written.sort((a, b) => a.project.document - b.project.document);
+    const service = ctx.backend.service;
+    const response = await service.apply(args.documents, {
+      ...writeOptionsOf(args),
+      source: "documents",
+      atomic: false,
+    });
+    const failures = response.failures.map((f) => failureOut(f, service));
+    const written = response.results.map((result, i) => ({ result, project: response.projects[i] }));
     const results = await Promise.all(
       written.map(async ({ result, project }) => ({
-        ...resultOut(ctx, result),
-        ...(args.dryRun ? { plan: await planFor(ctx, result, project) } : {}),
+        ...resultOut(result),
+        ...(args.dryRun && project ? { plan: await planFor(ctx, result, project) } : {}),
       })),
     );
     const out: WriteOut & { failures: typeof failures } = { dryRun: args.dryRun === true, results, failures };
-    if (args.wait && !args.dryRun && written.length > 0) {
-      out.wait = await waitForResults(
-        ctx,
-        written.map((w) => w.result),
-        args.timeoutSeconds,
-      );
+    if (args.wait && !args.dryRun && response.results.length > 0) {
+      out.wait = await waitForResults(ctx, response.results, args.timeoutSeconds);
     }
     const failureLines = failures.map(
       (f) =>
@@ -138,7 +105,7 @@ export const applyProject = defineTool({
     );
     let text = writeText(out, failureLines);
     if (args.dryRun)
-      text += `\n${results.map((r) => planText(`${r.namespace}/${r.name}`, r.plan)).join("\n")}`;
+      text += `\n${results.map((r) => planText(keyOf(r.namespace, r.name), r.plan)).join("\n")}`;
     if (failures.length > 0) {
       text += `\n${failures.length} of ${failures.length + results.length} project(s) failed and were not written; fix them and apply them again`;
     }
@@ -158,17 +125,13 @@ function writeOptionsOf(args: {
   };
 }
 
-function groupErrors(errors: readonly SpecError[]): Array<z.output<typeof failureSchema>> {
-  const byProject = new Map<string, SpecError[]>();
-  for (const e of errors) {
-    const key = e.project ? `${e.project.namespace}/${e.project.name}` : `line ${e.line}`;
-    byProject.set(key, [...(byProject.get(key) ?? []), e]);
+/** A failure as apply_project reports it: spec errors listed one by one, else what failed and the fix. */
+function failureOut(f: ApplyFailure, service: ProjectService): z.output<typeof failureSchema> {
+  const project = f.key !== undefined ? { project: f.key } : {};
+  if (f.error instanceof SpecInvalidError) {
+    return { ...project, message: "invalid spec", errors: f.error.errors.map(formatSpecError) };
   }
-  return [...byProject.entries()].map(([key, list]) => ({
-    ...(list[0]?.project ? { project: key } : {}),
-    message: "invalid spec",
-    errors: list.map(formatSpecError),
-  }));
+  return { ...project, message: describeFailureText(f.error, service) };
 }
 
 async function planFor(ctx: ToolContext, result: WriteResult, p: ParsedProject): Promise<ProjectPlan> {
@@ -178,12 +141,11 @@ async function planFor(ctx: ToolContext, result: WriteResult, p: ParsedProject):
   } catch {
     previous = undefined;
   }
-  return planProject({
+  return dryRunPlan({
     key: result.key,
     project: p.project,
-    previous: previous?.spec,
+    current: previous,
     observed: ctx.backend.observed(result.key),
-    knownPorts: previous?.status.ports ?? [],
     hostPaths: await realHostPaths(p.project.spec.containers, dirname(result.file)),
     publishAddress: ctx.backend.publishAddress,
   });
@@ -227,7 +189,7 @@ export const patchProject = defineTool({
     const response = await ctx.backend.service.patch(
       ref.namespace,
       ref.name,
-      checkProjectPatch(args.patch),
+      args.patch,
       writeOptionsOf(args),
     );
     return finishWrite(ctx, response, args);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
 import { dockerOptions, readTestEnv } from "../../helpers/env.js";
+import { eventually } from "../../helpers/poll.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const BIN = join(ROOT, "bin", "berth.js");
@@ -151,26 +152,7 @@ export async function removeProjects(labels: string[]): Promise<void> {
   }
 }
 
-/** Polls `fn` until it returns a truthy value or the time is up; returns the value. */
-export async function eventually<T>(
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 20_000,
-  what = "condition",
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { eventually };
 
 export function cleanupDirs(...dirs: string[]): void {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });

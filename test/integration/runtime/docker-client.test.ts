@@ -1,6 +1,6 @@
 // DockerClient against the real dockerd: lifecycle, typed errors, networks, images, keep-alive
 // socket reuse, and the per-operation call counter and metrics.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
@@ -178,6 +178,38 @@ describe("DockerClient (real dockerd)", () => {
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ImageBuildError);
       expect((err as Error).message).toMatch(/returned a non-zero code: 3/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("leaves what .dockerignore excludes out of the built image, keeping its exceptions", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "berthtest-ctx-"));
+    try {
+      const checks = [
+        "test -f /ctx/app.txt",
+        "test ! -e /ctx/secret.txt",
+        "test ! -e /ctx/logs/debug.log",
+        "test -f /ctx/logs/keep.txt",
+      ];
+      writeFileSync(
+        join(dir, "Dockerfile"),
+        `FROM ${scope.env.image}\nCOPY . /ctx/\nRUN ${checks.join(" && ")}\n`,
+      );
+      // The Dockerfile is excluded too: it is sent all the same, as docker build does.
+      writeFileSync(join(dir, ".dockerignore"), "secret.txt\nlogs\n!logs/keep.txt\nDockerfile\n");
+      writeFileSync(join(dir, "app.txt"), "app\n");
+      writeFileSync(join(dir, "secret.txt"), "must not reach the daemon\n");
+      mkdirSync(join(dir, "logs"));
+      writeFileSync(join(dir, "logs", "debug.log"), "noise\n");
+      writeFileSync(join(dir, "logs", "keep.txt"), "kept\n");
+      const tag = `berthtest-${scope.id}:ignored`;
+      const imageId = await client.buildImage({
+        contextDir: dir,
+        tag,
+        labels: { "berth.dev/project": scope.projectLabel },
+      });
+      expect(await client.inspectImage(tag)).toBe(imageId);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -7,6 +7,7 @@ import { createDockerClient } from "../../../src/runtime/docker.js";
 import type { DockerodeClient } from "../../../src/runtime/docker.js";
 import { createDockerMetrics } from "../../../src/runtime/docker-metrics.js";
 import { dockerOptions, readTestEnv } from "../../helpers/env.js";
+import { eventually as poll } from "../../helpers/poll.js";
 
 export interface RuntimeTestEnv {
   dockerHost: string;
@@ -110,9 +111,5 @@ export class RuntimeScope {
 
 /** Polls `predicate` every 25 ms until it holds; throws with `what` after `timeoutMs`. */
 export async function eventually(what: string, predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await poll(predicate, timeoutMs, what, 25);
 }

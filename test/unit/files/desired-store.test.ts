@@ -53,6 +53,19 @@ describe("DesiredStore", () => {
     expect(s.get("default/web")?.specErrors).toEqual([]);
   });
 
+  it("remembers the digest and parse each file's state was made from", () => {
+    const s = new DesiredStore();
+    const parsed = parse("a.yaml", doc("web"));
+    s.setFile("/d/a.yaml", parsed, "d1");
+    expect(s.content("/d/a.yaml")).toEqual({ digest: "d1", parsed });
+    s.setFile("/d/a.yaml", { projects: [], errors: [] });
+    expect(s.content("/d/a.yaml")).toBeUndefined(); // e.g. the file became unreadable
+    expect(s.get("default/web")).toBeUndefined();
+    s.setFile("/d/a.yaml", parsed, "d1");
+    s.removeFile("/d/a.yaml");
+    expect(s.content("/d/a.yaml")).toBeUndefined();
+  });
+
   it("does not flip between two definitions of one project", () => {
     const s = new DesiredStore();
     s.setFile("/d/a.yaml", parse("a.yaml", doc("web", "from-a")));

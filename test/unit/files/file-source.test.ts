@@ -21,16 +21,13 @@ import { FileSource, type FileSourceOptions } from "../../../src/files/file-sour
 import { registerSpecWatchMetrics } from "../../../src/files/metrics.js";
 import { nopLogger, type Logger } from "../../../src/util/logger.js";
 import { metricValue } from "../../helpers/metric-value.js";
+import { eventually } from "../../helpers/poll.js";
 
 const doc = (name: string, env = "1") =>
   `apiVersion: berth.dev/v1alpha1\nkind: Project\nmetadata: {name: ${name}}\nspec:\n  containers: [{name: c, image: x, env: [{name: A, value: "${env}"}]}]\n`;
 
 async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await eventually(check, ms, what, 10);
 }
 
 describe("FileSource on a real directory", () => {

@@ -136,6 +136,35 @@ describe("HTTP server", () => {
     expect(error.details?.errors?.[0]).toMatchObject({ file: "request", line: 4, column: 3, path: "spec" });
   });
 
+  it("applies per project with ?atomic=false, listing each failure with its error", async () => {
+    const { call, api } = await start();
+    const res = await call("/api/v1/projects?atomic=false", { method: "POST", body: "partly\n" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      dryRun: false,
+      results: [expect.objectContaining({ key: "default/web", action: "updated" })],
+      failures: [
+        {
+          project: "default/bad",
+          error: expect.objectContaining({
+            code: "Conflict",
+            message: expect.stringContaining("default/bad was changed") as unknown,
+          }) as unknown,
+        },
+      ],
+    });
+    expect(api.calls[0]).toEqual({ method: "apply", args: ["partly\n", { dryRun: false, atomic: false }] });
+    const atomic = await call("/api/v1/projects?atomic=true", { method: "POST", body: "partly\n" });
+    expect(await atomic.json()).toEqual({
+      dryRun: false,
+      results: [expect.objectContaining({ action: "updated" })],
+    });
+    expect(api.calls[1]).toEqual({ method: "apply", args: ["partly\n", { dryRun: false }] });
+    const bad = await call("/api/v1/projects?atomic=maybe", { method: "POST", body: "x\n" });
+    expect(bad.status).toBe(400);
+    expect((await errorOf(bad)).message).toMatch(/atomic/);
+  });
+
   it("refuses simple cross-site writes before the service sees them", async () => {
     const { call, api } = await start();
     const plain = await call("/api/v1/projects", {

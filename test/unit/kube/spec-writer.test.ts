@@ -45,6 +45,24 @@ describe("KubeSpecWriter", () => {
     expect(updated?.hash).toBe(hashOf(api, "team/a"));
   });
 
+  it("reports the generation from the apiserver's answer, not a guess", async () => {
+    const api = new FakeProjects();
+    const w = new KubeSpecWriter(api);
+    api.seed(projectObject("a", { namespace: "team", generation: 7 }));
+    const [replaced] = await w.apply([item("a", "other:1")]);
+    expect(replaced).toMatchObject({ action: "updated", generation: 8 });
+    expect(api.objects.get("team/a")?.metadata.generation).toBe(8);
+    const labelled = await w.patch("team/a", { metadata: { labels: { t: "1" } } });
+    expect(labelled).toMatchObject({ action: "updated", generation: 8 });
+    const [same] = await w.apply([item("a", "other:1", { t: "1" })]);
+    expect(same).toMatchObject({ action: "unchanged", generation: 8 });
+    const [created] = await w.apply([item("b")]);
+    expect(created).toMatchObject({ action: "created", generation: 1 });
+    const [wouldChange] = await w.apply([item("b", "other:2")], { dryRun: true });
+    expect(wouldChange?.generation).toBeUndefined();
+    expect((await w.delete("team/b")).generation).toBeUndefined();
+  });
+
   it("dry runs write nothing", async () => {
     const api = new FakeProjects();
     const w = new KubeSpecWriter(api);

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { OptionError, parseRunOptions, type RunFlags } from "../../../src/operator/options.js";
-import { RUN_FLAG_DEFAULTS } from "../../helpers/run-flags.js";
+import {
+  OptionError,
+  parseRunOptions,
+  RUN_FLAG_DEFAULTS,
+  type RunFlags,
+} from "../../../src/operator/options.js";
 
 const flags: RunFlags = { ...RUN_FLAG_DEFAULTS, stateDir: "/tmp/state" };
 

@@ -30,6 +30,8 @@ export type {
   ConditionType,
   ContainerSpec,
   ContainerStatus,
+  Dependency,
+  DependencyCondition,
   DesiredState,
   Phase,
   PortStatus,

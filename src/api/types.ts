@@ -87,6 +87,15 @@ export interface HealthCheck {
   initialDelaySeconds: number;
 }
 
+/** What a dependency must reach before its dependent is created. */
+export type DependencyCondition = "Started" | "Healthy" | "Completed";
+
+/** One entry of `dependsOn`: another container of the project and the condition it must reach. */
+export interface Dependency {
+  name: string;
+  condition: DependencyCondition;
+}
+
 export interface ContainerSpec {
   name: string;
   image: string;
@@ -101,6 +110,7 @@ export interface ContainerSpec {
   resources?: Resources;
   restartPolicy: RestartPolicy;
   healthCheck?: HealthCheck;
+  dependsOn?: Dependency[];
 }
 
 export interface LogsSpec {
@@ -138,6 +148,12 @@ export interface ContainerStatus {
   health?: string;
   restartCount?: number;
   startedAt?: string;
+  /** The last exit code, once the container has exited. */
+  exitCode?: number;
+  /** `Completed` (a job that exited 0), `Failed` (exited non-zero), `Waiting` (for a dependency). */
+  reason?: string;
+  /** What the reason means here: which dependency it waits for, or the last lines before a failure. */
+  message?: string;
 }
 
 export interface PortStatus {
@@ -199,7 +215,9 @@ export const SCHEMA_KEY_MAPS = {
     resources: "optional",
     restartPolicy: "required",
     healthCheck: "optional",
+    dependsOn: "optional",
   } satisfies KeyMap<ContainerSpec>,
+  "spec.containers[].dependsOn[]": { name: "required", condition: "required" } satisfies KeyMap<Dependency>,
   "spec.containers[].build": { context: "required", dockerfile: "required" } satisfies KeyMap<BuildSpec>,
   "spec.containers[].env[]": { name: "required", value: "required" } satisfies KeyMap<EnvVar>,
   "spec.containers[].ports[]": {
@@ -258,6 +276,9 @@ export const SCHEMA_KEY_MAPS = {
     health: "optional",
     restartCount: "optional",
     startedAt: "optional",
+    exitCode: "optional",
+    reason: "optional",
+    message: "optional",
   } satisfies KeyMap<ContainerStatus>,
   "status.ports[]": {
     container: "optional",

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { startManager, type Manager } from "../src/operator/manager.js";
+import { composeBinary } from "./compose-kit.js";
 import { benchRunOptions } from "./options.js";
 import { nopLogger } from "../src/util/logger.js";
 import { ms, summarize } from "./stats.js";
@@ -58,10 +59,12 @@ async function answers(port: number, deadlineMs = 60_000): Promise<void> {
   }
 }
 
-/** Removes the bench's own containers and networks: bare ones, and Berth's in namespace `bench`. */
+/** Removes the bench's own containers and networks: bare ones, compose's, and Berth's in namespace `bench`. */
 async function cleanup(): Promise<void> {
   const ours = (labels: Record<string, string> | undefined) =>
-    labels?.["bench.berth/bare"] === "true" || (labels?.["berth.dev/project"] ?? "").startsWith("bench.");
+    labels?.["bench.berth/bare"] === "true" ||
+    labels?.["com.docker.compose.project"] === "berthbench" ||
+    (labels?.["berth.dev/project"] ?? "").startsWith("bench.");
   const cs = await docker.listContainers({ all: true });
   await bounded(
     cs.filter((c) => ours(c.Labels)),
@@ -215,7 +218,7 @@ function composeFile(dir: string): string {
       `  s${i}:\n    image: ${IMAGE}\n    entrypoint: ${JSON.stringify(CMD)}\n    ports: ["127.0.0.1:${23000 + i}:8080"]\n`,
   ).join("");
   const file = join(dir, "docker-compose.yml");
-  writeFileSync(file, `version: "3"\nservices:\n${services}`);
+  writeFileSync(file, `services:\n${services}`);
   return file;
 }
 
@@ -228,13 +231,14 @@ async function cold(): Promise<void> {
   let compose = NaN;
   try {
     const file = composeFile(cdir);
+    const bin = composeBinary();
     const t = performance.now();
-    execFileSync("docker-compose", ["-f", file, "-p", "berthbench", "up", "-d"], { stdio: "ignore" });
+    execFileSync(bin, ["-f", file, "-p", "berthbench", "up", "-d"], { stdio: "ignore" });
     await Promise.all(Array.from({ length: PROJECTS }, (_, i) => answers(23000 + i)));
     compose = performance.now() - t;
-    execFileSync("docker-compose", ["-f", file, "-p", "berthbench", "down", "-t", "1"], { stdio: "ignore" });
+    execFileSync(bin, ["-f", file, "-p", "berthbench", "down", "-t", "1"], { stdio: "ignore" });
   } catch (err) {
-    console.log(`  docker-compose failed: ${(err as Error).message.split("\n")[0]}`);
+    console.log(`  docker compose failed: ${(err as Error).message.split("\n")[0]}`);
   } finally {
     rmSync(cdir, { recursive: true, force: true });
   }
@@ -248,7 +252,7 @@ async function cold(): Promise<void> {
   console.log(`converge/cold: ${PROJECTS} projects from cold to all answering (one run each)`);
   for (const [limit, v] of Object.entries(floors))
     console.log(`  bare dockerode, ${limit.padStart(2)} in parallel   ${ms(v)}`);
-  console.log(`  docker-compose up -d             ${ms(compose)}`);
+  console.log(`  docker compose up -d             ${ms(compose)}`);
   console.log(
     `  berth                            ${ms(ours)}   ratio ${(ours / best).toFixed(2)}x best bare (${bestLimit} in parallel; goal <= 1.2x), ${(ours / compose).toFixed(2)}x compose`,
   );

@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   validate: () => import("./validate.js"),
   streams: () => import("./streams.js"),
   converge: () => import("./converge.js"),
+  compose: () => import("./compose.js"),
   cache: () => import("./cache.js"),
   kube: () => import("./kube.js"),
   mcp: () => import("./mcp.js"),

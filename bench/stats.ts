@@ -39,3 +39,11 @@ export async function timeRuns(runs: number, warmup: number, fn: () => unknown):
 }
 
 export const ms = (v: number): string => `${v.toFixed(2)} ms`;
+
+/**
+ * Milliseconds since the epoch with sub-millisecond resolution, comparable across processes and
+ * with dockerd's event times.
+ */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -3,6 +3,12 @@ import { editDistance } from "../util/edit-distance.js";
 /** A field path as segments: property names and array indexes. */
 export type FieldPath = readonly (string | number)[];
 
+/** A rule violation: where, and what to do about it. */
+export interface RuleViolation {
+  path: FieldPath;
+  message: string;
+}
+
 /** Renders `["spec","containers",0,"name"]` as `spec.containers[0].name`. */
 export function formatPath(path: FieldPath): string {
   let out = "";

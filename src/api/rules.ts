@@ -1,16 +1,14 @@
 import type { ContainerSpec, Project } from "./types.js";
-import type { FieldPath } from "./paths.js";
+import { checkDependencies } from "./dependencies.js";
+import type { FieldPath, RuleViolation } from "./paths.js";
 import { MIN_MEMORY_BYTES, parseCpu, parseMemory } from "./quantity.js";
 
-/** A rule violation: where, and what to do about it. */
-export interface RuleViolation {
-  path: FieldPath;
-  message: string;
-}
+export type { RuleViolation } from "./paths.js";
 
 /**
- * The rules the schema cannot state: uniqueness across list items, references between fields,
- * and quantity ranges. Pure; runs on a document the schema has accepted and defaulted.
+ * The rules the schema cannot state: uniqueness across list items, references between fields
+ * (health-check ports, `dependsOn`), dependency cycles and quantity ranges. Pure; runs on a
+ * document the schema has accepted and defaulted.
  */
 export function checkRules(project: Project): RuleViolation[] {
   const out: RuleViolation[] = [];
@@ -45,6 +43,7 @@ export function checkRules(project: Project): RuleViolation[] {
       out,
     );
   });
+  checkDependencies(containers, out);
   return out;
 }
 

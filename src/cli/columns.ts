@@ -1,15 +1,36 @@
 import type { ProjectView } from "../service/view.js";
 import type { PortStatus } from "../api/index.js";
 
-/** READY: the status's own count, else running-and-not-unhealthy containers over desired ones. */
+/**
+ * READY: the status's own count, else the containers that are running and not unhealthy, or
+ * completed jobs, over the desired ones.
+ */
 export function readyColumn(view: ProjectView): string {
   if (view.status.ready) return view.status.ready;
   const ok = (view.status.containers ?? []).filter(
     (c) =>
-      c.state === "running" &&
-      (c.health === undefined || c.health === "" || c.health === "healthy" || c.health === "none"),
+      c.reason === "Completed" ||
+      (c.state === "running" &&
+        (c.health === undefined || c.health === "" || c.health === "healthy" || c.health === "none")),
   ).length;
   return `${ok}/${view.spec.containers.length}`;
+}
+
+/** The container reasons JOBS/WAITING counts, in the order it shows them. */
+const COUNTED_REASONS = ["Completed", "Failed", "Waiting"] as const;
+
+/**
+ * JOBS/WAITING (wide): how many containers have completed, failed or wait for a dependency, as
+ * `1 completed, 2 waiting`; empty when none has.
+ */
+export function jobsColumn(view: ProjectView): string {
+  const containers = view.status.containers ?? [];
+  return COUNTED_REASONS.map(
+    (reason) => [reason, containers.filter((c) => c.reason === reason).length] as const,
+  )
+    .filter(([, n]) => n > 0)
+    .map(([reason, n]) => `${n} ${reason.toLowerCase()}`)
+    .join(", ");
 }
 
 /** PORTS: the status's summary, else `hostPort->containerPort/proto` joined by commas. */

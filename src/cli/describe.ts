@@ -5,7 +5,7 @@ import { ageOf } from "./duration.js";
 import type { CliIo } from "./io.js";
 import { resolveName } from "./names.js";
 import { renderTable } from "./table.js";
-import { formatSpecError } from "../api/index.js";
+import { formatSpecError, type ContainerStatus } from "../api/index.js";
 
 /** Recent transitions `describe` shows, newest last. */
 const TRANSITIONS_SHOWN = 10;
@@ -26,7 +26,9 @@ export async function runDescribe(
 /**
  * The kubectl-describe style text of a project: identity, phase, spec file, then Conditions,
  * Containers, Ports, Spec errors and Recent transitions as indented tables (`<none>` when
- * empty). Pure.
+ * empty). Below the containers' table, each container with dependencies or a reason gets its
+ * `depends on:` line and its reason (`Waiting: ...`, `Completed (exit 0)`, `Failed (exit 3)`
+ * with the message). Pure.
  */
 export function formatDescribe(v: ProjectView, now: Date): string {
   const st = v.status;
@@ -61,6 +63,7 @@ export function formatDescribe(v: ProjectView, now: Date): string {
     ]),
   );
   out += section("Containers", ["NAME", "STATE", "HEALTH", "RESTARTS", "ID"], containerRows(v));
+  out += containerDetails(v);
   out += section(
     "Ports",
     ["CONTAINER", "NAME", "PORT", "URL"],
@@ -96,6 +99,43 @@ function containerRows(v: ProjectView): string[][] {
       (c?.containerID ?? "").slice(0, 12),
     ];
   });
+}
+
+/** The lines under the containers' table: per container its dependencies and its reason. */
+function containerDetails(v: ProjectView): string {
+  const observed = new Map((v.status.containers ?? []).map((c) => [c.name, c]));
+  const names = [...new Set([...v.spec.containers.map((c) => c.name), ...observed.keys()])];
+  let out = "";
+  for (const name of names) {
+    const deps = v.spec.containers.find((c) => c.name === name)?.dependsOn ?? [];
+    const lines: string[] = [];
+    if (deps.length > 0)
+      lines.push(`depends on: ${deps.map((d) => `${d.name} (${d.condition})`).join(", ")}`);
+    const c = observed.get(name);
+    if (c) lines.push(...reasonLines(c));
+    if (lines.length > 0) out += `  ${name}:\n${lines.map((l) => `    ${l}\n`).join("")}`;
+  }
+  return out;
+}
+
+/**
+ * A container's reason as lines: `Waiting: db is not Healthy yet`, `Completed (exit 0)`,
+ * `Failed (exit 3): message`; a message of several lines (a failure's last log lines) goes
+ * below, indented. Control characters from logs are shown escaped, never sent to the terminal.
+ */
+function reasonLines(c: ContainerStatus): string[] {
+  if (!c.reason) return [];
+  const exit = c.exitCode === undefined || c.reason === "Waiting" ? "" : ` (exit ${c.exitCode})`;
+  const head = `${printable(c.reason)}${exit}`;
+  const message = (c.message ?? "").replace(/\s+$/, "").split("\n").map(printable);
+  if (message.length === 1 && message[0] === "") return [head];
+  if (message.length === 1) return [`${head}: ${message[0] ?? ""}`];
+  return [`${head}:`, ...message.map((l) => `  ${l}`)];
+}
+
+/** `text` with control characters (ANSI escapes, carriage returns, tabs, ...) shown as `\xNN`. */
+function printable(text: string): string {
+  return text.replace(/\p{Cc}/gu, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 function section(title: string, headers: string[], rows: string[][]): string {

@@ -2,7 +2,7 @@ import { relative } from "node:path";
 import { stringify } from "yaml";
 import type { ProjectView } from "../service/view.js";
 import type { DaemonClient } from "./client.js";
-import { portsColumn, readyColumn, toResource } from "./columns.js";
+import { jobsColumn, portsColumn, readyColumn, toResource } from "./columns.js";
 import { ageOf } from "./duration.js";
 import { CliError, type CliIo } from "./io.js";
 import { resolveName } from "./names.js";
@@ -69,7 +69,8 @@ function print(views: ProjectView[], opts: GetOptions, io: CliIo, now: Date, lis
 
 /**
  * The `berth get` table: NAME PHASE READY PORTS AGE; with `namespaces` a leading NAMESPACE
- * column; `wide` adds NAMESPACE, GENERATION and FILE. Pure.
+ * column; `wide` adds NAMESPACE, JOBS/WAITING (completed, failed and waiting containers),
+ * GENERATION and FILE. Pure.
  */
 export function formatTable(
   views: readonly ProjectView[],
@@ -79,7 +80,7 @@ export function formatTable(
 ): string {
   const ns = opts.wide === true || opts.namespaces === true;
   const headers = [...(ns ? ["NAMESPACE"] : []), "NAME", "PHASE", "READY", "PORTS", "AGE"];
-  if (opts.wide) headers.push("GENERATION", "FILE");
+  if (opts.wide) headers.push("JOBS/WAITING", "GENERATION", "FILE");
   const rows = views.map((v) => {
     const row = [
       ...(ns ? [v.namespace] : []),
@@ -89,7 +90,7 @@ export function formatTable(
       portsColumn(v),
       ageOf(v.creationTimestamp, now),
     ];
-    if (opts.wide) row.push(String(v.generation), `${displayPath(v.file, cwd)}:${v.line}`);
+    if (opts.wide) row.push(jobsColumn(v), String(v.generation), `${displayPath(v.file, cwd)}:${v.line}`);
     return row;
   });
   return renderTable(headers, rows);

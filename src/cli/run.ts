@@ -76,6 +76,11 @@ export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Co
       "port registry, last status and locks (env BERTH_STATE_DIR; default $XDG_STATE_HOME/berth)",
     )
     .option("--concurrency <n>", "projects reconciled at once", DEFAULTS.concurrency)
+    .option(
+      "--docker-concurrency <n>",
+      "Docker calls (create, start, remove, network) in flight at once across all projects",
+      DEFAULTS.dockerConcurrency,
+    )
     .option("--port-range <from-to>", "host ports allocated from this range", DEFAULTS.portRange)
     .option(
       "--publish-address <ip>",

@@ -7,6 +7,7 @@ import { instanceId } from "../cache/redis.js";
 import { startStatusTiers } from "../cache/status-tiers.js";
 import { openPortTiers } from "../ports/tiers.js";
 import { Images } from "../reconcilers/images.js";
+import { DockerGate, STOP_CONCURRENCY } from "../reconcilers/gate.js";
 import { Networks } from "../reconcilers/networks.js";
 import { SubnetPool } from "../reconcilers/subnets.js";
 import { FilePortRegistry, PortAllocator } from "../ports/allocator.js";
@@ -109,9 +110,12 @@ async function assemble(
 ): Promise<Manager> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // Sockets for the bounded calls and stops, plus the observer's inspects, images and probes.
+  const gate = new DockerGate(options.dockerConcurrency, STOP_CONCURRENCY);
   const docker = createDockerClient({
     ...(options.dockerHost ? { host: options.dockerHost } : {}),
     metrics: createDockerMetrics(registry),
+    maxSockets: options.dockerConcurrency + STOP_CONCURRENCY + 32,
   });
   await docker.ping();
   const portRegistry = await FilePortRegistry.open(options.stateDir);
@@ -146,6 +150,8 @@ async function assemble(
     onPortsChanged: () => portTiers.invalidate(),
   });
   const prober = new Prober({ logger });
+  // The streams start below, before any reconcile runs; the reconciler reads their tails.
+  const tails: { logs?: Pick<Streams["logs"], "query"> } = {};
   const convergence = new Histogram({
     name: "berth_convergence_seconds",
     help: "Time from a spec change being seen to the project being Ready.",
@@ -169,11 +175,14 @@ async function assemble(
       docker,
       ports,
       images: new Images(docker),
-      networks: new Networks(docker, new SubnetPool(options.networkPool, options.networkSize)),
+      networks: new Networks(docker, new SubnetPool(options.networkPool, options.networkSize), gate),
       status,
       prober,
       logger,
       onConverged: (_key, seconds) => convergence.observe(seconds),
+      gate,
+      lastLines: (key, container, n) =>
+        tails.logs?.query(key, { container, tail: n }).map((l) => l.line) ?? [],
     },
     {
       publishAddress: options.publishAddress,
@@ -251,6 +260,7 @@ async function assemble(
     },
     signal,
   );
+  tails.logs = streams.logs;
   const run = backend.run ? backend.run(makeController, signal) : runOnce(makeController(), signal);
   const done = run.done.finally(async () => {
     await backend.close?.();

@@ -19,6 +19,8 @@ export interface RunOptions {
   shutdownGraceMs: number;
   stateDir: string;
   concurrency: number;
+  /** `--docker-concurrency`: Docker calls in flight at once across all projects (stops aside). */
+  dockerConcurrency: number;
   portRange: string;
   publishAddress: string;
   /** Subnets of project networks come from this IPv4 block, `networkSize` bits each. */
@@ -54,6 +56,7 @@ export interface RunFlags {
   shutdownGrace?: string;
   stateDir?: string;
   concurrency: string;
+  dockerConcurrency?: string;
   portRange: string;
   publishAddress: string;
   networkPool: string;
@@ -92,6 +95,7 @@ export const RUN_FLAG_DEFAULTS = Object.freeze({
   allowedHost: Object.freeze([] as string[]),
   shutdownGrace: "10s",
   concurrency: "16",
+  dockerConcurrency: "16",
   portRange: "20000-29999",
   publishAddress: "127.0.0.1",
   networkPool: "10.213.0.0/16",
@@ -143,6 +147,12 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     throw new OptionError(`--concurrency ${flags.concurrency} must be a whole number from 1 to 256`);
   }
+  const dockerConcurrency = Number(flags.dockerConcurrency ?? RUN_FLAG_DEFAULTS.dockerConcurrency);
+  if (!Number.isInteger(dockerConcurrency) || dockerConcurrency < 1 || dockerConcurrency > 256) {
+    throw new OptionError(
+      `--docker-concurrency ${flags.dockerConcurrency ?? ""} must be a whole number from 1 to 256`,
+    );
+  }
   const logLevel = flags.logLevel;
   if (!["debug", "info", "warn", "error"].includes(logLevel)) {
     throw new OptionError(`--log-level ${logLevel} must be one of debug, info, warn, error`);
@@ -169,6 +179,7 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
     shutdownGraceMs: durationFlag(flags.shutdownGrace ?? RUN_FLAG_DEFAULTS.shutdownGrace, "--shutdown-grace"),
     stateDir,
     concurrency,
+    dockerConcurrency,
     portRange: flags.portRange,
     publishAddress: flags.publishAddress,
     networkPool: flags.networkPool,

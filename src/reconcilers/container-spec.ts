@@ -31,6 +31,12 @@ export interface ContainerInputs {
   restartedAt: string | undefined;
 }
 
+/**
+ * `berth.dev/depends-on=<name>,<name>`: the spec containers a container depends on, so that a
+ * teardown (whose spec may be gone) stops dependents before their dependencies. Not hashed.
+ */
+export const LABEL_DEPENDS_ON = "berth.dev/depends-on";
+
 const RESTART: Record<RestartPolicy, string> = {
   Always: "unless-stopped",
   OnFailure: "on-failure",
@@ -39,11 +45,13 @@ const RESTART: Record<RestartPolicy, string> = {
 
 /**
  * The spec-hash of a container: its spec, resolved host ports, image ID, restart marker and the
- * real paths of its volumes. Pure.
+ * real paths of its volumes. `dependsOn` is left out: it orders starts and changes nothing inside
+ * the container, so editing it recreates nothing. Pure.
  */
 export function containerHash(inputs: Omit<ContainerInputs, "instance">): string {
+  const { dependsOn: _order, ...spec } = inputs.spec;
   return hashOf({
-    spec: inputs.spec,
+    spec,
     ports: inputs.ports.map((p) => [p.containerPort, p.protocol, p.hostPort]),
     imageID: inputs.imageID,
     network: inputs.network,
@@ -85,6 +93,7 @@ export function createSpec(inputs: ContainerInputs, name: string, hash: string):
       [LABEL_SPEC_HASH]: hash,
       [LABEL_INSTANCE]: inputs.instance,
       [LABEL_IMAGE]: spec.image,
+      ...(spec.dependsOn?.length ? { [LABEL_DEPENDS_ON]: spec.dependsOn.map((d) => d.name).join(",") } : {}),
     },
     ...(hc?.exec
       ? {

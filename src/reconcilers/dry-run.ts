@@ -8,6 +8,7 @@
  */
 import type { PortAssignment } from "../ports/allocator.js";
 import type { ObservedContainer } from "../runtime/observed.js";
+import type { Health } from "./dependencies.js";
 import { plan, planActions, stoppedWithProject, type ResolvedContainer } from "./plan.js";
 import {
   type ContainerSpec,
@@ -19,7 +20,10 @@ import {
   RESTARTED_AT_ANNOTATION,
 } from "../api/index.js";
 
-/** What would happen to one container; `keep` carries no reason. */
+/**
+ * What would happen to one container. `keep` carries no reason, except when the container would
+ * wait for a dependency: then the reason says which, e.g. `waiting for db (Healthy)`.
+ */
 export interface ContainerPlan {
   name: string;
   action: "create" | "replace" | "keep" | "start" | "stop" | "remove";
@@ -98,13 +102,31 @@ export function dryRunPlan(input: DryRunInput): ProjectPlan {
     previous: current
       ? { spec: current.spec, restartedAt: current.annotations?.[RESTARTED_AT_ANNOTATION] }
       : undefined,
+    probes: statusHealth(current?.status, observed),
   });
   const containers = planActions(planned).map((a): ContainerPlan =>
     a.kind === "keep"
       ? { name: a.container, action: "keep" }
-      : { name: a.container, action: a.kind, reason: a.reason },
+      : a.kind === "wait"
+        ? { name: a.container, action: "keep", reason: a.reason }
+        : { name: a.container, action: a.kind, reason: a.reason },
   );
   return { containers, ports };
+}
+
+/** The health the status last showed for containers that still run, by name (decides Healthy dependencies). */
+function statusHealth(
+  status: ProjectStatus | undefined,
+  observed: readonly ObservedContainer[],
+): Map<string, Health> {
+  const ids = new Set(observed.filter((c) => c.running).map((c) => c.id));
+  const out = new Map<string, Health>();
+  for (const c of status?.containers ?? []) {
+    const h = c.health;
+    if (c.containerID === undefined || !ids.has(c.containerID)) continue;
+    if (h === "healthy" || h === "unhealthy" || h === "starting") out.set(c.name, h);
+  }
+  return out;
 }
 
 /** The hash inputs a dry run can know: ports all known, the image ID of a container of the same reference. */

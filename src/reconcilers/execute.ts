@@ -1,39 +1,23 @@
 /**
- * The executor: carries out a {@link Plan} against Docker, one spec container after the other in
- * plan order, then the orphans, then (for a teardown) the network. Not pure: it calls Docker and
- * updates the reconciler's memory. It is called by the project reconciler only, never for two plans
- * of one project at once.
+ * The executor: carries out a {@link Plan} against Docker as a graph. Spec containers run
+ * concurrently, each once the slots it `needs` have succeeded (a dependency started in the same
+ * pass, or for stops, its dependents stopped); then the orphans, concurrently, dependents first;
+ * then (for a teardown, once every container is gone) the network. Every Docker call goes through the operator's shared
+ * {@link DockerGate}. Not pure: it calls Docker and updates the reconciler's memory. It is called by
+ * the project reconciler only, never for two plans of one project at once.
  */
 import { TerminalError } from "../controller/errors.js";
 import type { CallOptions } from "../runtime/docker.js";
-import { DockerError, ImageNotFoundError, NotFoundError } from "../runtime/errors.js";
 import type { ObservedContainer } from "../runtime/observed.js";
-import type { Clock } from "../util/clock.js";
-import type { Logger } from "../util/logger.js";
-import { createSpec } from "./container-spec.js";
-import type { DockerWriter, ImageResolver, NetworkEnsurer, PortAllocatorLike } from "./deps.js";
-import type { ReconcileMemory } from "./memory.js";
-import type { Action, CreateAction, Plan, ReplaceAction, SlotPlan } from "./plan.js";
+import { ContainerOps, PlanNotExecutableError, type ExecutorDeps } from "./container-ops.js";
+import type { Plan, RemoveAction, SlotPlan } from "./plan.js";
 
-/** What the executor changes the world through. */
-export interface ExecutorDeps {
-  docker: DockerWriter;
-  networks: NetworkEnsurer;
-  ports: Pick<PortAllocatorLike, "release">;
-  images: Pick<ImageResolver, "forget">;
-  memory: ReconcileMemory;
-  clock: Clock;
-  logger: Logger;
-  /** Grace period before SIGKILL when stopping or removing a container. */
-  stopTimeoutSeconds: number;
-}
+export { hostPortTaken, PlanNotExecutableError, type ExecutorDeps } from "./container-ops.js";
 
-/** Where a run is when it is about to make its first Docker change (see {@link execute}). */
+/** What status shows when a run is about to make its first Docker change (see {@link execute}). */
 export interface Progress {
-  /** The spec container about to change. */
-  container: string;
-  /** Its index in `plan.slots`. */
-  index: number;
+  /** The spec containers about to be created, replaced, started or stopped. */
+  changing: ReadonlySet<string>;
   /** What status shows for each spec container at this point. */
   containers: ReadonlyMap<string, ObservedContainer>;
   acted: ReadonlySet<string>;
@@ -48,197 +32,196 @@ export interface Execution {
   acted: Set<string>;
   /** Messages of the TerminalErrors of single containers; the others went on. */
   failures: string[];
+  /**
+   * Spec containers that wait for a dependency, and why: the plan's waits, and the dependents of a
+   * container whose start failed in this run.
+   */
+  waiting: Map<string, string>;
+  /** The error each spec container's (or orphan's) steps ended with, by name. */
+  errors: Map<string, string>;
+  /** The first error worth retrying, if any: the caller writes status, then rethrows it. */
+  retry: unknown;
 }
 
-/** A create or replace of a dry-run plan, whose container hash is unknown, was given to the executor. */
-export class PlanNotExecutableError extends Error {
-  override readonly name = "PlanNotExecutableError";
-  constructor(
-    readonly key: string,
-    readonly container: string,
-  ) {
-    super(`the plan for ${key} cannot create container ${container}: its inputs were not resolved`);
-  }
+/** Options of {@link execute}. */
+export interface ExecuteOptions {
+  /**
+   * Called once before the first Docker change (the reconciler writes a Progressing status there,
+   * so that a change shows before Docker did the work); orphan and teardown removals are not
+   * announced.
+   */
+  announce?: (progress: Progress) => void;
+  /** The project network being created already (started early by the caller), by name. */
+  network?: { name: string; ready: Promise<void> };
 }
 
 /**
- * Runs `plan`. Before the first Docker change to a spec container, calls `announce` once (the
- * reconciler writes a Progressing status there, so that a change shows before Docker did the work);
- * orphan and teardown removals are not announced. A TerminalError of one spec container is recorded
- * in `failures` and the others go on; any other error rejects at once (the caller retries). A
- * container removed meanwhile counts as removed; a container dockerd refuses to start (HTTP 500) is
- * removed, to be created afresh next time; a host port another publisher took releases the
- * project's port claims so that the next reconcile allocates again.
+ * Runs `plan`. One container's failure does not stop the others: a TerminalError is recorded in
+ * `failures`, any other error in `retry` (the first) and `errors`, and dependents of a container
+ * that did not start are left waiting. A container removed meanwhile counts as removed; a
+ * container dockerd refuses to start (HTTP 500) is removed, to be created afresh next time; a host
+ * port another publisher took releases the project's port claims so that the next reconcile
+ * allocates again. Rejects only with PlanNotExecutableError, before any Docker call, for a plan
+ * with an unresolved creation (a dry run's).
  */
 export async function execute(
   plan: Plan,
   deps: ExecutorDeps,
   call: CallOptions,
-  announce?: (progress: Progress) => void,
+  opts: ExecuteOptions = {},
 ): Promise<Execution> {
-  return new Run(plan.key, deps, call).execute(plan, announce);
+  for (const slot of plan.slots) {
+    for (const a of slot.actions) {
+      if ((a.kind === "create" || a.kind === "replace") && !a.creation)
+        throw new PlanNotExecutableError(plan.key, a.container);
+    }
+  }
+  return new Run(plan.key, deps, call, opts).execute(plan);
 }
 
 class Run {
+  private readonly networks = new Map<string, Promise<void>>();
+  private readonly ops: ContainerOps;
+
   constructor(
     private readonly key: string,
     private readonly deps: ExecutorDeps,
     private readonly call: CallOptions,
-  ) {}
+    private readonly opts: ExecuteOptions,
+  ) {
+    if (opts.network) this.networks.set(opts.network.name, opts.network.ready);
+    this.ops = new ContainerOps(key, deps, call, (name) => this.network(name));
+  }
 
-  async execute(plan: Plan, announce: ((progress: Progress) => void) | undefined): Promise<Execution> {
+  async execute(plan: Plan): Promise<Execution> {
     for (const container of plan.settled) this.deps.memory.settle(this.key, container);
-    const out: Execution = { containers: new Map(), acted: new Set(), failures: [] };
-    let announced = false;
-    for (const [index, slot] of plan.slots.entries()) {
+    const out: Execution = {
+      containers: new Map(),
+      acted: new Set(),
+      failures: [],
+      waiting: new Map(),
+      errors: new Map(),
+      retry: undefined,
+    };
+    const changing = new Set<string>();
+    for (const slot of plan.slots) {
       if (slot.before) out.containers.set(slot.container, slot.before);
-      const changes = slot.actions.some((a) => a.kind !== "keep");
-      if (changes && !announced) {
-        announced = true;
-        announce?.({ container: slot.container, index, ...out });
-      }
-      try {
-        const after = await this.slot(slot);
-        if (changes) out.acted.add(slot.container);
-        if (after) out.containers.set(slot.container, after);
-        else out.containers.delete(slot.container);
-      } catch (err) {
-        if (!(err instanceof TerminalError)) throw err;
-        out.failures.push(err.message);
+      for (const a of slot.actions) {
+        if (a.kind === "wait") out.waiting.set(slot.container, a.message);
+        else if (a.kind !== "keep") changing.add(slot.container);
       }
     }
-    for (const orphan of plan.orphans) await this.remove(orphan.target.id);
+    if (changing.size > 0) this.opts.announce?.({ changing, ...out });
+    await runGraph(
+      plan.slots,
+      (s) => s.container,
+      (s) => s.needs,
+      (s, failed) => this.slot(s, failed, out),
+    );
+    await runGraph(
+      plan.orphans,
+      (o) => o.target.id,
+      (o) => o.needs ?? [],
+      (o) => this.orphan(o, out),
+    );
     const network = plan.teardown?.network;
-    if (network !== undefined) await this.deps.networks.remove(network, this.call);
+    const removed = plan.orphans.every((o) => !out.errors.has(o.container));
+    if (network !== undefined && removed) {
+      try {
+        await this.deps.networks.remove(network, this.call);
+      } catch (err) {
+        this.record(network, err, out);
+      }
+    }
     return out;
   }
 
-  /** Runs one spec container's actions; returns what status shows for it afterwards. */
-  private async slot(slot: SlotPlan): Promise<ObservedContainer | undefined> {
-    let after = slot.after;
-    for (const action of slot.actions) {
-      if (!(await this.action(action))) after = undefined;
-    }
-    return after;
-  }
-
-  /** Returns false when the container it was about is gone (a start dockerd refused). */
-  private async action(a: Action): Promise<boolean> {
-    switch (a.kind) {
-      case "keep":
-        return true;
-      case "stop":
-        await this.deps.docker.stopContainer(a.target.id, this.stopOptions());
-        this.deps.memory.markStopped(a.target.id);
-        return true;
-      case "remove":
-        await this.remove(a.target.id);
-        return true;
-      case "start":
-        return this.start(a.target);
-      case "create":
-      case "replace":
-        await this.createAndStart(a);
-        return true;
-    }
-  }
-
-  private async createAndStart(a: CreateAction | ReplaceAction): Promise<void> {
-    const { docker, memory } = this.deps;
-    const c = a.creation;
-    if (!c) throw new PlanNotExecutableError(this.key, a.container);
-    const replaces = a.kind === "replace" ? a.replaces : [];
-    // Without published ports the replacement can start before the old one goes.
-    const overlap = a.kind === "replace" && a.overlap;
-    await this.deps.networks.ensure(c.inputs.network, this.key, this.call);
-    if (!overlap) for (const old of replaces) await this.remove(old.id);
-    let id: string;
-    try {
-      id = await docker.createContainer(createSpec(c.inputs, c.createAs, c.hash), this.call);
-    } catch (err) {
-      if (err instanceof ImageNotFoundError) this.deps.images.forget(c.inputs.spec.image);
-      throw err;
-    }
-    memory.expect(this.key, a.container, { id, hash: c.hash, at: this.deps.clock.now() });
-    try {
-      await docker.startContainer(id, this.call);
-    } catch (err) {
-      if (!hostPortTaken(err)) throw err;
-      memory.settle(this.key, a.container);
-      await this.remove(id);
-      await this.releaseTakenPorts(err);
-      throw err;
-    }
-    if (overlap) {
-      for (const old of replaces) await this.remove(old.id);
-      await docker.renameContainer(id, c.name, this.call);
-    }
-    this.deps.logger.info("container started", {
-      project: this.key,
-      container: a.container,
-      id: id.slice(0, 12),
-      reason: a.reason,
-    });
-  }
-
-  /**
-   * Starts an existing container. One that dockerd cannot start any more (a start that raced a
-   * daemon shutdown leaves "task already exists" behind) is removed, to be created afresh by the
-   * reconcile its removal triggers; returns false then.
-   */
-  private async start(c: ObservedContainer): Promise<boolean> {
-    try {
-      await this.deps.docker.startContainer(c.id, this.call);
-      this.deps.memory.unmarkStopped(c.id);
-      return true;
-    } catch (err) {
-      if (!(err instanceof DockerError) || err.statusCode !== 500) throw err;
-      this.deps.logger.warn("container cannot be started; replacing it", {
-        project: this.key,
-        id: c.id.slice(0, 12),
-        error: err.message,
-      });
-      await this.remove(c.id);
-      if (hostPortTaken(err)) await this.releaseTakenPorts(err);
+  /** Runs one spec container's actions; true when what it was to start runs (or nothing was to). */
+  private async slot(slot: SlotPlan, failedNeed: string | undefined, out: Execution): Promise<boolean> {
+    if (slot.actions.some((a) => a.kind === "wait")) return false;
+    const starts = slot.actions.some(
+      (a) => a.kind === "create" || a.kind === "replace" || a.kind === "start",
+    );
+    if (starts && (failedNeed !== undefined || this.call.signal?.aborted)) {
+      if (failedNeed !== undefined) out.waiting.set(slot.container, `${failedNeed} is not Started yet`);
       return false;
     }
-  }
-
-  /**
-   * Another operator on the engine (its own port registry, the same range) published the host
-   * port between this one's bind test and start. The project's claims are dropped, so that the
-   * next reconcile allocates again: ports its running containers publish are claimed back, and
-   * the taken one, now bound by its holder, fails the bind test and is replaced.
-   */
-  private async releaseTakenPorts(err: DockerError): Promise<void> {
-    this.deps.logger.warn("host port taken by another publisher; allocating another", {
-      project: this.key,
-      error: err.message,
-    });
-    await this.deps.ports.release(this.key);
-  }
-
-  /** Stops and removes a container; one that is gone already counts as removed. */
-  private async remove(id: string): Promise<void> {
+    let after = slot.after;
+    let ok = true;
     try {
-      await this.deps.docker.stopContainer(id, this.stopOptions());
-      await this.deps.docker.removeContainer(id, { ...this.call, force: true });
+      for (const action of slot.actions) {
+        if (!(await this.ops.action(action))) {
+          after = undefined;
+          ok = false;
+        }
+      }
     } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
+      this.record(slot.container, err, out);
+      return false;
     }
-    this.deps.memory.unmarkStopped(id);
+    if (slot.actions.some((a) => a.kind !== "keep")) out.acted.add(slot.container);
+    if (after) out.containers.set(slot.container, after);
+    else out.containers.delete(slot.container);
+    return ok;
   }
 
-  private stopOptions(): CallOptions & { timeoutSeconds: number } {
-    return { ...this.call, timeoutSeconds: this.deps.stopTimeoutSeconds };
+  private async orphan(o: RemoveAction, out: Execution): Promise<boolean> {
+    try {
+      await this.ops.remove(o.target.id);
+    } catch (err) {
+      this.record(o.container, err, out);
+    }
+    return true; // its dependencies go anyway
+  }
+
+  private record(name: string, err: unknown, out: Execution): void {
+    if (err instanceof TerminalError) out.failures.push(err.message);
+    else out.retry ??= err;
+    out.errors.set(name, err instanceof Error ? err.message : String(err));
+  }
+
+  /** The network `name`, ensured once per run, or as the caller started it. */
+  private network(name: string): Promise<void> {
+    let ready = this.networks.get(name);
+    if (!ready) {
+      ready = this.deps.networks.ensure(name, this.key, this.call);
+      ready.catch(() => {}); // awaited by every creation that needs it
+      this.networks.set(name, ready);
+    }
+    return ready;
   }
 }
 
-/** Docker refused to start a container because a host port it publishes is in use. */
-export function hostPortTaken(err: unknown): err is DockerError {
-  return (
-    err instanceof DockerError &&
-    err.statusCode === 500 &&
-    /port is already allocated|address already in use/i.test(err.daemonMessage ?? err.message)
-  );
+/**
+ * Runs `run` for every item once each item it `needs` has settled, concurrently otherwise, and
+ * resolves when all have settled. `run` receives the first need that failed (resolved false) and
+ * must not reject. Needs that name no item, or close a cycle, count as met. Linear in items + needs.
+ */
+async function runGraph<T>(
+  items: readonly T[],
+  idOf: (item: T) => string,
+  needsOf: (item: T) => readonly string[],
+  run: (item: T, failedNeed: string | undefined) => Promise<boolean>,
+): Promise<void> {
+  const byId = new Map(items.map((t) => [idOf(t), t]));
+  const tasks = new Map<string, Promise<boolean>>();
+  const visiting = new Set<string>();
+  const task = (id: string): Promise<boolean> => {
+    const known = tasks.get(id);
+    if (known) return known;
+    const item = byId.get(id);
+    if (item === undefined || visiting.has(id)) return Promise.resolve(true);
+    visiting.add(id);
+    const needs = needsOf(item).map((n) => task(n).then((ok) => (ok ? undefined : n)));
+    visiting.delete(id);
+    const done = Promise.all(needs).then((failed) =>
+      run(
+        item,
+        failed.find((f) => f !== undefined),
+      ),
+    );
+    tasks.set(id, done);
+    return done;
+  };
+  await Promise.all(items.map((t) => task(idOf(t))));
 }

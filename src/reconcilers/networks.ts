@@ -1,6 +1,7 @@
 import type { CallOptions, DockerClient } from "../runtime/docker.js";
 import { ConflictError, NotFoundError } from "../runtime/errors.js";
 import { LABEL_MANAGED, LABEL_PROJECT, projectLabelValue } from "../runtime/labels.js";
+import type { DockerGate } from "./gate.js";
 import type { SubnetPool } from "./subnets.js";
 
 const MAX_SUBNET_TRIES = 16;
@@ -8,35 +9,60 @@ const MAX_SUBNET_TRIES = 16;
 /**
  * The project networks Berth manages, listed once and then kept in memory, so that a converged
  * project costs no Docker call. Each network gets its own subnet from Berth's pool, clear of every
- * existing network. Only the reconciler calls it; one project's calls never overlap.
+ * existing network; a subnet is reserved before its create call, so that projects creating
+ * networks at the same time do not pick the same one. Concurrent `ensure` calls for one name share
+ * one creation. Calls for different projects never wait for each other.
  */
 export class Networks {
   private known: Promise<Map<string, string | undefined>> | undefined;
+  private readonly creating = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly docker: DockerClient,
+    private readonly docker: Pick<DockerClient, "listNetworks" | "createNetwork" | "removeNetwork">,
     private readonly subnets: SubnetPool,
+    /** Bounds the Docker calls (the operator's DockerGate); unbounded without. */
+    private readonly gate: Pick<DockerGate, "call"> = { call: (fn) => fn() },
   ) {}
 
   /** Creates the network unless it exists. */
   async ensure(name: string, key: string, opts: CallOptions): Promise<void> {
     const known = await this.load(opts);
     if (known.has(name)) return;
+    let creation = this.creating.get(name);
+    if (!creation) {
+      creation = this.create(name, key, known, opts).finally(() => this.creating.delete(name));
+      this.creating.set(name, creation);
+    }
+    return creation;
+  }
+
+  private async create(
+    name: string,
+    key: string,
+    known: Map<string, string | undefined>,
+    opts: CallOptions,
+  ): Promise<void> {
     const labels = { [LABEL_MANAGED]: "true", [LABEL_PROJECT]: projectLabelValue(key) };
     for (let attempt = 0; attempt < MAX_SUBNET_TRIES; attempt++) {
       const subnet = this.subnets.next(key);
+      if (subnet) this.subnets.markUsed(subnet);
       try {
-        await this.docker.createNetwork({ name, labels, ...(subnet ? { subnet } : {}) }, opts);
-        if (subnet) this.subnets.markUsed(subnet);
+        const spec = { name, labels, ...(subnet ? { subnet } : {}) };
+        await this.gate.call(() => this.docker.createNetwork(spec, opts));
         known.set(name, subnet);
         return;
       } catch (err) {
-        if (err instanceof ConflictError && !/overlap/i.test(err.message)) {
+        const overlap = /overlap/i.test((err as Error).message);
+        if (err instanceof ConflictError && !overlap) {
+          if (subnet) this.subnets.release(subnet);
           known.set(name, undefined); // created meanwhile, by us or someone else
           return;
         }
-        if (!subnet || !/overlap/i.test((err as Error).message)) throw err;
-        this.subnets.markUsed(subnet); // taken by a network created since the list
+        if (!subnet || !overlap) {
+          if (subnet) this.subnets.release(subnet);
+          throw err;
+        }
+        // taken by a network created since the list: it stays marked
       }
     }
     throw new Error(
@@ -48,7 +74,7 @@ export class Networks {
   async remove(name: string, opts: CallOptions): Promise<void> {
     const known = await this.load(opts);
     try {
-      await this.docker.removeNetwork(name, opts);
+      await this.gate.call(() => this.docker.removeNetwork(name, opts));
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
     }

@@ -5,150 +5,60 @@
  * deterministic: no I/O, no clock (the caller passes `now`), linear in the number of containers.
  * One planner serves reconciles (executed by execute.ts) and dry runs (dry-run.ts).
  */
-import type { PortAssignment } from "../ports/allocator.js";
 import type { ObservedContainer } from "../runtime/observed.js";
 import { containerHash, type ContainerInputs } from "./container-spec.js";
+import {
+  dependencyOrder,
+  dependencyState,
+  type DependencyFacts,
+  type Health,
+  waitReason,
+} from "./dependencies.js";
 import { containerName, networkName } from "./names.js";
+import { orderRemovals, orderStops } from "./plan-order.js";
+import {
+  EXPECTATION_MS,
+  type Action,
+  type Creation,
+  type PlanInput,
+  type Plan,
+  type RemoveAction,
+  type ResolvedContainer,
+  type SlotPlan,
+  type StopAction,
+} from "./plan-types.js";
 import { REASON, replaceReason, startDecision } from "./reasons.js";
 import {
   type ContainerSpec,
   type Project,
-  type ProjectSpec,
   type ProjectStatus,
   RESTARTED_AT_ANNOTATION,
 } from "../api/index.js";
 
-/** How long a container created by a reconciler may stay unreported before it is created again. */
-export const EXPECTATION_MS = 10_000;
+export { EXPECTATION_MS } from "./plan-types.js";
+export type {
+  Action,
+  CreateAction,
+  Creation,
+  KeepAction,
+  PendingCreation,
+  Plan,
+  PlanInput,
+  RemoveAction,
+  ReplaceAction,
+  ResolvedContainer,
+  SlotPlan,
+  StartAction,
+  StopAction,
+  WaitAction,
+} from "./plan-types.js";
 
-/** What the caller knows about one spec container before planning. */
-export interface ResolvedContainer {
-  /** Its host ports; undefined when not all are known (a dry run, before allocation). */
-  ports: readonly PortAssignment[] | undefined;
-  /** The image ID it would run; undefined when unknown. */
-  imageID: string | undefined;
-  /** The real host path of each of its volumes, in order; undefined when unknown. */
-  hostPaths: readonly string[] | undefined;
-  /** Set when it must be left as it is (port conflict, image unavailable, path refused): why. */
-  blocked?: string;
-}
-
-/** A container this reconciler created and the observer has not reported yet. */
-export interface PendingCreation {
-  id: string;
-  hash: string;
-  /** When it was created, on the caller's clock (`PlanInput.now`). */
-  at: number;
-}
-
-/** The planner's input. */
-export interface PlanInput {
-  /** `namespace/name`. */
-  key: string;
-  /** The defaulted desired project; undefined tears everything down. */
-  project: Project | undefined;
-  /** The reason of a teardown's removals (default "project deleted"). */
-  teardownReason?: string;
-  /** True when the project has a status: a teardown then also removes its network. */
-  hadStatus?: boolean;
-  /** The project's managed containers, this instance's only. */
-  observed: readonly ObservedContainer[];
-  /** By spec container name; a container with no entry has nothing known (its hash is unknown). */
-  resolved: ReadonlyMap<string, ResolvedContainer>;
-  /** Written on created containers (label only; not part of the hash). */
-  instance: string;
-  /** Address host ports are published on. */
-  publishAddress: string;
-  /** Container IDs Berth stopped for `state: Stopped` (see {@link stoppedWithProject}). */
-  stoppedByBerth: Pick<ReadonlySet<string>, "has">;
-  /** Pending creations by spec container name. */
-  pending: ReadonlyMap<string, PendingCreation>;
-  /** Now, on the clock of `pending[].at`. */
-  now: number;
-  /** The spec and restart annotation the current containers were made from, when known (names what changed). */
-  previous?: { spec: ProjectSpec; restartedAt: string | undefined } | undefined;
-}
-
-/** The Docker form of a container to create: its inputs, hash and names. */
-export interface Creation {
-  inputs: ContainerInputs;
-  hash: string;
-  /** Its canonical Docker name, `berth-<ns>-<name>-<container>`. */
-  name: string;
-  /** The name it is created with: `name`, or a temporary one while its predecessor still runs. */
-  createAs: string;
-}
-
-interface Base {
-  /** The spec container's name; for an orphan, its container label or else its Docker name. */
-  container: string;
-  reason: string;
-}
-
-/** Leave it as it is; `target` is what status shows for it (undefined: nothing yet). */
-export interface KeepAction extends Base {
-  kind: "keep";
-  target: ObservedContainer | undefined;
-}
-/** Start an existing container. */
-export interface StartAction extends Base {
-  kind: "start";
-  target: ObservedContainer;
-}
-/** Stop a running container (state Stopped); it and its ports are kept. */
-export interface StopAction extends Base {
-  kind: "stop";
-  target: ObservedContainer;
-}
-/** Stop and remove a container. */
-export interface RemoveAction extends Base {
-  kind: "remove";
-  target: ObservedContainer;
-}
-/** Create and start a container; `creation` is undefined when the hash is unknown (dry runs). */
-export interface CreateAction extends Base {
-  kind: "create";
-  creation: Creation | undefined;
-}
 /**
- * Replace `replaces` by a new container. With `overlap` (no published ports) the new one starts
- * under a temporary name before the old ones go, then takes the canonical name.
+ * Plans a reconcile of `input.key`. Pure and deterministic. Containers are planned dependencies
+ * first: one whose dependency has not reached its condition waits (nothing is created, replaced or
+ * started for it; what runs keeps running), and one whose dependency this pass starts (condition
+ * Started) names it in `needs`, so that the executor starts them in order within the pass.
  */
-export interface ReplaceAction extends Base {
-  kind: "replace";
-  creation: Creation | undefined;
-  replaces: readonly ObservedContainer[];
-  overlap: boolean;
-}
-
-/** One step of a plan. */
-export type Action = KeepAction | StartAction | StopAction | RemoveAction | CreateAction | ReplaceAction;
-
-/** The steps for one spec container, in the order they run. */
-export interface SlotPlan {
-  container: string;
-  /** The container status shows for it until its steps ran (a running one first). */
-  before: ObservedContainer | undefined;
-  /** The container status shows for it once they succeeded; undefined when a new one is coming. */
-  after: ObservedContainer | undefined;
-  /** At least one; only `keep` when nothing changes. */
-  actions: readonly Action[];
-}
-
-/** What to do to one project. */
-export interface Plan {
-  key: string;
-  /** One per spec container, in spec order; empty for a teardown. */
-  slots: readonly SlotPlan[];
-  /** Containers of no spec container (or all, in a teardown), removed after the slots. */
-  orphans: readonly RemoveAction[];
-  /** Set for a teardown: the network to remove, if any. */
-  teardown: { network: string | undefined } | undefined;
-  /** Spec containers whose pending creation has settled (seen, or expired): forget them. */
-  settled: readonly string[];
-}
-
-/** Plans a reconcile of `input.key`. Pure and deterministic. */
 export function plan(input: PlanInput): Plan {
   const { key, project, observed } = input;
   if (!project) {
@@ -156,13 +66,14 @@ export function plan(input: PlanInput): Plan {
     return {
       key,
       slots: [],
-      orphans: observed.map((c) => removal(c, reason)),
+      orphans: orderRemovals(observed.map((c) => removal(c, reason))),
       teardown: { network: observed.length > 0 || input.hadStatus ? networkName(key) : undefined },
       settled: [],
     };
   }
+  const specs = project.spec.containers;
   const bySpec = new Map<string, ObservedContainer[]>();
-  for (const spec of project.spec.containers) bySpec.set(spec.name, []);
+  for (const spec of specs) bySpec.set(spec.name, []);
   const orphans: RemoveAction[] = [];
   for (const c of observed) {
     const mine = c.containerName === undefined ? undefined : bySpec.get(c.containerName);
@@ -170,42 +81,103 @@ export function plan(input: PlanInput): Plan {
     else orphans.push(removal(c, REASON.notInSpec));
   }
   const settled: string[] = [];
-  const slots = project.spec.containers.map((spec) =>
-    planSlot(input, project, spec, bySpec.get(spec.name) ?? [], settled),
-  );
-  return { key, slots, orphans, teardown: undefined, settled };
+  const facts = new Map<string, DependencyFacts>();
+  const planned = new Map<string, SlotPlan>();
+  for (const spec of dependencyOrder(specs).order) {
+    const { slot: raw, current } = planSlot(input, project, spec, bySpec.get(spec.name) ?? [], settled);
+    const slot = changes(raw) ? gate(input, spec, raw, facts) : raw;
+    facts.set(spec.name, {
+      spec,
+      shown: slot.after,
+      current,
+      changes: changes(slot),
+      waiting: slot.actions.some((a) => a.kind === "wait"),
+      health: healthOf(input, spec.name, slot.after),
+    });
+    planned.set(spec.name, slot);
+  }
+  if (project.spec.state !== "Running") orderStops(specs, planned);
+  const slots = specs.map((s) => planned.get(s.name) as SlotPlan);
+  return { key, slots, orphans: orderRemovals(orphans), teardown: undefined, settled };
 }
 
-/** Every action of a plan in the order the executor runs them: the slots', then the orphans'. */
+/** Every action of a plan, the slots' in spec order, then the orphans'. */
 export function planActions(p: Plan): Action[] {
   return [...p.slots.flatMap((s) => s.actions), ...p.orphans];
 }
 
 /**
  * The IDs of the containers a status shows while the project is Stopped: Berth stopped them, and
- * starts them again on Running whatever their restart policy, also after an operator restart.
+ * starts them again on Running whatever their restart policy, also after an operator restart. A
+ * job the status shows Completed had finished on its own and is not run again.
  */
 export function stoppedWithProject(status: ProjectStatus | undefined): Set<string> {
   const ids = new Set<string>();
   if (status?.phase !== "Stopped") return ids;
-  for (const c of status.containers ?? []) if (c.containerID !== undefined) ids.add(c.containerID);
+  for (const c of status.containers ?? [])
+    if (c.containerID !== undefined && c.reason !== "Completed") ids.add(c.containerID);
   return ids;
 }
 
+/** True when the slot creates, replaces or starts a container. */
+function changes(slot: SlotPlan): boolean {
+  return slot.actions.some((a) => a.kind === "create" || a.kind === "replace" || a.kind === "start");
+}
+
+function healthOf(input: PlanInput, name: string, c: ObservedContainer | undefined): Health {
+  return input.probes?.get(name) ?? c?.health ?? "none";
+}
+
+/** The slot as it runs given its dependencies: waiting for the first one not ready, or with its in-pass edges. */
+function gate(
+  input: PlanInput,
+  spec: ContainerSpec,
+  slot: SlotPlan,
+  facts: ReadonlyMap<string, DependencyFacts>,
+): SlotPlan {
+  const needs: string[] = [];
+  for (const dep of spec.dependsOn ?? []) {
+    const f = facts.get(dep.name);
+    if (!f || dep.name === spec.name) continue; // unknown, or on a cycle: validation reports it
+    const state = dependencyState(dep.name, dep.condition, f, input.stoppedByBerth);
+    if (!state.met) {
+      const target = slot.before;
+      const reason = waitReason(dep.name, dep.condition);
+      return {
+        container: spec.name,
+        before: target,
+        after: target,
+        needs: [],
+        actions: [
+          { kind: "wait", container: spec.name, target, reason, dependency: dep, message: state.message },
+        ],
+      };
+    }
+    if (state.inPass && !needs.includes(dep.name)) needs.push(dep.name);
+  }
+  return { ...slot, needs };
+}
+
+/** The slot of one spec container before its dependencies are considered, and its current container. */
 function planSlot(
   input: PlanInput,
   project: Project,
   spec: ContainerSpec,
   mine: readonly ObservedContainer[],
   settled: string[],
-): SlotPlan {
+): { slot: SlotPlan; current: ObservedContainer | undefined } {
   const name = spec.name;
   const before = mine.find((c) => c.running) ?? mine[0];
-  const keep = (target: ObservedContainer | undefined, reason: string): SlotPlan => ({
+  const slotOf = (after: ObservedContainer | undefined, actions: Action[]): SlotPlan => ({
     container: name,
     before,
-    after: target,
-    actions: [{ kind: "keep", container: name, target, reason }],
+    after,
+    actions,
+    needs: [],
+  });
+  const keep = (target: ObservedContainer | undefined, reason: string) => ({
+    slot: slotOf(target, [{ kind: "keep", container: name, target, reason }]),
+    current: undefined,
   });
   if (project.spec.state !== "Running") {
     const live = mine.filter((c) => c.running || c.state === "restarting");
@@ -216,7 +188,7 @@ function planSlot(
       target: c,
       reason: REASON.projectStopped,
     }));
-    return { container: name, before, after: mine[0], actions: stops };
+    return { slot: slotOf(mine[0], stops), current: undefined };
   }
   const resolved = input.resolved.get(name);
   if (resolved?.blocked !== undefined) return keep(before, resolved.blocked);
@@ -243,14 +215,12 @@ function planSlot(
           : { kind: "keep", container: name, target: current, reason: d.reason },
       );
     }
-    return { container: name, before, after: current, actions };
+    return { slot: slotOf(current, actions), current };
   }
   if (mine.length === 0) {
     return {
-      container: name,
-      before,
-      after: undefined,
-      actions: [{ kind: "create", container: name, reason: REASON.missing, creation }],
+      slot: slotOf(undefined, [{ kind: "create", container: name, reason: REASON.missing, creation }]),
+      current: undefined,
     };
   }
   const ports = resolved?.ports ?? spec.ports ?? [];
@@ -268,12 +238,15 @@ function planSlot(
     creation && overlap
       ? { ...creation, createAs: `${creation.name}-${creation.hash.slice(0, 8)}` }
       : creation;
-  return {
+  const replace: Action = {
+    kind: "replace",
     container: name,
-    before,
-    after: undefined,
-    actions: [{ kind: "replace", container: name, reason, creation: withTemp, replaces: mine, overlap }],
+    reason,
+    creation: withTemp,
+    replaces: mine,
+    overlap,
   };
+  return { slot: slotOf(undefined, [replace]), current: undefined };
 }
 
 /** The container to create for `spec`, or undefined when some input of its hash is unknown. */

@@ -1,9 +1,12 @@
 import type { PathPolicyError } from "./mounts.js";
 import type { ObservedContainer } from "../runtime/observed.js";
 import type { PortAssignment } from "../ports/allocator.js";
+import { containerStatus, healthOf, outcomeOf, type ContainerFacts } from "./container-status.js";
+import { isJob } from "./dependencies.js";
 import {
   type Condition,
   type ConditionType,
+  type ContainerSpec,
   type ContainerStatus,
   type DesiredProject,
   formatSpecError,
@@ -14,7 +17,7 @@ import {
 } from "../api/index.js";
 
 /** What one reconcile found out, the input of the status. */
-export interface ReconcileFindings {
+export interface ReconcileFindings extends ContainerFacts {
   desired: DesiredProject;
   /** The project's containers after this reconcile's actions, by spec container name. */
   containers: ReadonlyMap<string, ObservedContainer>;
@@ -37,94 +40,18 @@ export interface ReconcileFindings {
    * status written before Docker is called, so that a change shows at once); never ready.
    */
   changing?: ReadonlySet<string>;
-  /** httpGet/tcpSocket probe results by container name. */
-  probes: ReadonlyMap<string, "starting" | "healthy" | "unhealthy" | undefined>;
   publishHost: string;
   now: string;
-}
-
-type Health = "healthy" | "unhealthy" | "starting" | "none";
-
-function healthOf(f: ReconcileFindings, name: string, c: ObservedContainer | undefined): Health {
-  const probe = f.probes.get(name);
-  if (probe) return probe;
-  return c?.health ?? "none";
 }
 
 /** Computes phase, conditions, containers and ports. Pure; `previous` keeps transition times. */
 export function computeStatus(f: ReconcileFindings, previous: ProjectStatus | undefined): ProjectStatus {
   const { desired } = f;
   const specs = desired.project.spec.containers;
-  const wantRunning = desired.project.spec.state === "Running";
-  const containers: ContainerStatus[] = specs.map((s) => {
-    const c = f.containers.get(s.name);
-    return {
-      name: s.name,
-      ...(c
-        ? { containerID: c.id, image: s.image, imageID: c.imageID, startedAt: c.startedAt ?? "" }
-        : { image: s.image }),
-      state: c?.state ?? "missing",
-      health: healthOf(f, s.name, c),
-      restartCount: c?.restartCount ?? 0,
-    };
-  });
+  const containers: ContainerStatus[] = specs.map((s) => containerStatus(f, s));
   const changing = f.changing ?? new Set<string>();
-  const ready = specs.filter((s) => {
-    if (changing.has(s.name)) return false;
-    const c = f.containers.get(s.name);
-    const h = healthOf(f, s.name, c);
-    return c?.running === true && (h === "healthy" || h === "none");
-  }).length;
+  const { phase, readyReason, readyMessage, ready } = readiness(f, containers, changing);
   const pathMessages = f.pathErrors.map((e) => e.message);
-  const blocked = [...f.portConflicts, ...f.imageErrors, ...pathMessages, ...f.failures];
-  let phase: Phase;
-  let readyReason: string;
-  let readyMessage = "";
-  if (!wantRunning) {
-    const anyRunning = specs.some((s) => f.containers.get(s.name)?.running);
-    phase = anyRunning || f.acted.size > 0 || changing.size > 0 ? "Progressing" : "Stopped";
-    readyReason = "Stopped";
-    readyMessage = anyRunning ? "stopping containers" : "the project is stopped (spec.state: Stopped)";
-  } else if (blocked.length > 0) {
-    phase = "Failed";
-    readyReason = f.portConflicts.length
-      ? "PortConflict"
-      : f.imageErrors.length
-        ? "ImageUnavailable"
-        : (pathReason(f) ?? "ReconcileFailed");
-    readyMessage = blocked.join("; ");
-  } else if (ready === specs.length) {
-    phase = "Running";
-    readyReason = "AllContainersHealthy";
-  } else {
-    const broken = specs.filter((s) => {
-      const c = f.containers.get(s.name);
-      if (f.acted.has(s.name) || changing.has(s.name)) return false;
-      return (
-        c &&
-        (healthOf(f, s.name, c) === "unhealthy" ||
-          c.state === "restarting" ||
-          (c.state === "exited" && c.startedAt !== undefined))
-      );
-    });
-    phase = broken.length > 0 ? "Degraded" : "Progressing";
-    readyReason = broken.length > 0 ? "ContainersUnhealthy" : "ContainersStarting";
-    const notReady = specs.filter(
-      (s) =>
-        changing.has(s.name) ||
-        !containers.find(
-          (c) =>
-            c.name === s.name && c.state === "running" && (c.health === "healthy" || c.health === "none"),
-        ),
-    );
-    readyMessage = notReady
-      .map((s) => {
-        const st = containers.find((c) => c.name === s.name);
-        const health = st?.health && st.health !== "none" ? ` (${st.health})` : "";
-        return `${s.name}: ${st?.state ?? "missing"}${health}${changing.has(s.name) ? ", updating" : ""}`;
-      })
-      .join(", ");
-  }
   const gen = desired.generation;
   const cond = (type: ConditionType, ok: boolean, reason: string, message: string): Condition => {
     const prev = previous?.conditions?.find((c) => c.type === type);
@@ -180,6 +107,99 @@ export function computeStatus(f: ReconcileFindings, previous: ProjectStatus | un
     ports,
     lastReconcileTime: f.now,
   };
+}
+
+interface Readiness {
+  phase: Phase;
+  readyReason: string;
+  readyMessage: string;
+  /** Spec containers that are ready: running and healthy, or (a job) completed. */
+  ready: number;
+}
+
+/**
+ * The phase and the Ready condition. A job that completed counts as ready; one with restartPolicy
+ * Never that failed makes the project Failed (reason JobFailed: nothing retries it until its spec
+ * changes), one with OnFailure makes it Degraded while dockerd retries. While anything waits for a
+ * dependency (and nothing failed) the reason is ContainersWaiting.
+ */
+function readiness(
+  f: ReconcileFindings,
+  containers: readonly ContainerStatus[],
+  changing: ReadonlySet<string>,
+): Readiness {
+  const specs = f.desired.project.spec.containers;
+  const waiting = f.waiting ?? new Map<string, string>();
+  const settled = (name: string) =>
+    !changing.has(name) && !f.acted.has(name) && !waiting.has(name) && !f.errors?.has(name);
+  const errors = f.errors ?? new Map<string, string>();
+  const isReady = (s: ContainerSpec): boolean => {
+    if (changing.has(s.name) || waiting.has(s.name) || errors.has(s.name)) return false;
+    const c = f.containers.get(s.name);
+    if (c && outcomeOf(f, s) === "Completed") return true;
+    const h = healthOf(f, s.name, c);
+    return c?.running === true && (h === "healthy" || h === "none");
+  };
+  const notReady = specs.filter((s) => !isReady(s));
+  const ready = specs.length - notReady.length;
+  const pathMessages = f.pathErrors.map((e) => e.message);
+  const blocked = [...f.portConflicts, ...f.imageErrors, ...pathMessages, ...f.failures];
+  const failedJobs = specs.filter((s) => isJob(s) && settled(s.name) && outcomeOf(f, s) === "Failed");
+  const jobMessage = failedJobs
+    .map((s) => `${s.name} failed (exit ${f.containers.get(s.name)?.exitCode ?? "?"})`)
+    .join(", ");
+  if (f.desired.project.spec.state !== "Running") {
+    const anyRunning = specs.some((s) => f.containers.get(s.name)?.running);
+    return {
+      phase: anyRunning || f.acted.size > 0 || changing.size > 0 ? "Progressing" : "Stopped",
+      readyReason: "Stopped",
+      readyMessage: anyRunning ? "stopping containers" : "the project is stopped (spec.state: Stopped)",
+      ready,
+    };
+  }
+  if (blocked.length > 0) {
+    const readyReason = f.portConflicts.length
+      ? "PortConflict"
+      : f.imageErrors.length
+        ? "ImageUnavailable"
+        : (pathReason(f) ?? "ReconcileFailed");
+    return { phase: "Failed", readyReason, readyMessage: blocked.join("; "), ready };
+  }
+  if (failedJobs.some((s) => s.restartPolicy === "Never")) {
+    return { phase: "Failed", readyReason: "JobFailed", readyMessage: jobMessage, ready };
+  }
+  if (notReady.length === 0)
+    return { phase: "Running", readyReason: "AllContainersHealthy", readyMessage: "", ready };
+  const broken = specs.filter((s) => {
+    const c = f.containers.get(s.name);
+    if (!c || !settled(s.name) || outcomeOf(f, s) === "Completed") return false;
+    return (
+      healthOf(f, s.name, c) === "unhealthy" ||
+      c.state === "restarting" ||
+      (c.state === "exited" && c.startedAt !== undefined)
+    );
+  });
+  const readyReason =
+    waiting.size > 0
+      ? "ContainersWaiting"
+      : failedJobs.length > 0
+        ? "JobFailed"
+        : broken.length > 0
+          ? "ContainersUnhealthy"
+          : "ContainersStarting";
+  const readyMessage = notReady
+    .map((s) => {
+      const st = containers.find((c) => c.name === s.name);
+      const wait = waiting.get(s.name);
+      if (wait !== undefined) return `${s.name}: waiting (${wait})`;
+      const health = st?.health && st.health !== "none" ? ` (${st.health})` : "";
+      const code = st?.exitCode !== undefined && st.exitCode !== 0 ? ` (exit ${st.exitCode})` : "";
+      const error = errors.get(s.name);
+      const note = changing.has(s.name) ? ", updating" : error !== undefined ? `, ${error}` : "";
+      return `${s.name}: ${st?.state ?? "missing"}${code}${health}${note}`;
+    })
+    .join(", ");
+  return { phase: broken.length > 0 ? "Degraded" : "Progressing", readyReason, readyMessage, ready };
 }
 
 /** `PathNotAllowed` when any path leads outside the allowed roots, else `PathMissing`; undefined if none. */

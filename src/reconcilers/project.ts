@@ -8,15 +8,25 @@ import { systemClock, type Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import type { DockerWriter, ImageResolver, NetworkEnsurer, PortAllocatorLike } from "./deps.js";
 import { execute, type Execution, type ExecutorDeps, type Progress } from "./execute.js";
+import { DockerGate } from "./gate.js";
 import { ReconcileMemory } from "./memory.js";
 import { PathResolver, type MountPolicy } from "./mounts.js";
+import { networkName } from "./names.js";
 import { plan, stoppedWithProject } from "./plan.js";
 import { probeTarget } from "./probe-target.js";
 import type { ProbeTarget } from "./prober.js";
-import { computeStatus, type ReconcileFindings } from "./project-status.js";
+import { computeStatus } from "./project-status.js";
 import { elsewhereReason } from "./reasons.js";
-import { publishedPorts, resolveContainers, type Resolution } from "./resolve.js";
-import { errorStatus, probeHealths } from "./status-writes.js";
+import { publishedPorts, resolveContainers } from "./resolve.js";
+import {
+  errorStatus,
+  failedLogTails,
+  findings,
+  type Findings,
+  probeHealths,
+  recentFailure,
+  shownContainers,
+} from "./status-writes.js";
 import type { DesiredProject, DesiredReader, ProjectStatus } from "../api/index.js";
 
 export type { ProbeTarget };
@@ -67,13 +77,20 @@ export interface ProjectReconcilerDeps {
   clock?: Clock;
   /** Called once per generation when a project first becomes Ready after a spec change. */
   onConverged?: (key: string, seconds: number) => void;
+  /** The operator-wide bound on Docker calls (default: its own, of the default size). */
+  gate?: DockerGate;
+  /**
+   * The last `n` log lines of a project's container, oldest first, for the status of a failed
+   * one (the log ring buffers). Synchronous, no Docker call. Without it, failures show no lines.
+   */
+  lastLines?: (key: string, container: string, n: number) => readonly string[];
 }
 
 /** Re-check soon while containers start or probes settle; events usually come first. */
 const PROGRESS_RECHECK_MS = 1000;
 const BLOCKED_RECHECK_MS = 15_000;
-
-type Findings = Omit<ReconcileFindings, "desired" | "probes" | "publishHost" | "now">;
+/** A container that failed this recently may still deliver its last log lines: look again soon. */
+const FRESH_FAILURE_MS = 5000;
 
 /**
  * Converges one project: reads the desired spec and the observed containers from caches, resolves
@@ -103,6 +120,7 @@ export class ProjectReconciler {
       clock: deps.clock ?? systemClock,
       logger: deps.logger,
       stopTimeoutSeconds: opts.stopTimeoutSeconds,
+      gate: deps.gate ?? new DockerGate(),
     };
   }
 
@@ -133,12 +151,17 @@ export class ProjectReconciler {
   ): Promise<Result> {
     const { key } = d;
     const specs = d.project.spec.containers;
+    // The network is created while ports and images are resolved, off the first container's path.
+    const network = d.project.spec.state === "Running" ? this.startNetwork(key, call) : undefined;
     const allocation = await this.deps.ports.allocate(key, specs, {
       published: publishedPorts(observed, specs),
     });
     const resolution = await resolveContainers(d, allocation, this.paths, this.deps.images, call);
     const stoppedByUs = this.memory.stoppedByUs();
-    const stoppedWithLast = stoppedWithProject(this.deps.status.get(key)?.status);
+    const previous = this.deps.status.get(key)?.status;
+    const stoppedWithLast = stoppedWithProject(previous);
+    const stoppedByBerth = { has: (id: string) => stoppedByUs.has(id) || stoppedWithLast.has(id) };
+    const health = (name: string) => this.deps.prober.health(key, name);
     const planned = plan({
       key,
       project: d.project,
@@ -146,28 +169,43 @@ export class ProjectReconciler {
       resolved: resolution.resolved,
       instance: this.opts.instance,
       publishAddress: this.opts.publishAddress,
-      stoppedByBerth: { has: (id) => stoppedByUs.has(id) || stoppedWithLast.has(id) },
+      stoppedByBerth,
       pending: this.memory.pending(key),
       now: this.executor.clock.now(),
+      probes: probeHealths(d.project.spec.containers, health, shownContainers(observed), previous),
     });
     const { assignments } = allocation;
     const portConflicts = allocation.conflicts.map((c) => c.message);
+    const extra = { assignments, portConflicts, stoppedByBerth };
     // Before the first Docker change, say so: the change shows now, not after create and start.
-    // It reports the problems of the spec containers before the one about to change, as they
-    // would have been found by then.
     const announce = (p: Progress): void => {
-      const found = findings(resolution, p.index, { ...p, assignments, portConflicts });
-      this.writeStatus(d, { ...found, changing: new Set([p.container]) });
+      const found = findings(resolution, { ...p, ...extra, waiting: new Map(), errors: new Map() });
+      this.writeStatus(d, { ...found, changing: p.changing });
     };
-    const run: Execution = await execute(planned, this.executor, call, announce);
+    const run: Execution = await execute(planned, this.executor, call, {
+      announce,
+      ...(network ? { network: { name: networkName(key), ready: network } } : {}),
+    });
     this.updateProbes(d, run.containers, assignments);
-    const found = findings(resolution, specs.length, { ...run, assignments, portConflicts });
+    const logTails = failedLogTails(d, run.containers, stoppedByBerth, this.deps.lastLines);
+    const found = findings(resolution, { ...run, ...extra, logTails });
     const status = this.writeStatus(d, found);
+    if (run.retry !== undefined) throw run.retry;
     if (found.failures.length > 0) throw new TerminalError(found.failures.join("; "));
-    if (status.phase === "Failed") return { requeueAfterMs: BLOCKED_RECHECK_MS };
+    if (status.phase === "Failed") {
+      const fresh = recentFailure(specs, run.containers, Date.now(), FRESH_FAILURE_MS);
+      return { requeueAfterMs: fresh ? PROGRESS_RECHECK_MS : BLOCKED_RECHECK_MS };
+    }
     if (status.phase === "Progressing" || status.phase === "Degraded")
       return { requeueAfterMs: PROGRESS_RECHECK_MS };
     return undefined;
+  }
+
+  /** Starts ensuring the project network; its error (if any) surfaces where a creation awaits it. */
+  private startNetwork(key: string, call: CallOptions): Promise<void> {
+    const ready = this.deps.networks.ensure(networkName(key), key, call);
+    ready.catch(() => {});
+    return ready;
   }
 
   /** Removes everything a project had: containers, network, ports, probes, status. */
@@ -190,7 +228,9 @@ export class ProjectReconciler {
       pending: new Map(),
       now: this.executor.clock.now(),
     });
-    await execute(planned, this.executor, call);
+    const run = await execute(planned, this.executor, call);
+    if (run.retry !== undefined) throw run.retry;
+    if (run.failures.length > 0) throw new TerminalError(run.failures.join("; "));
     await this.deps.ports.release(key);
     this.deps.prober.remove(key);
     this.deps.status.delete(key);
@@ -239,30 +279,4 @@ export class ProjectReconciler {
     const previous = this.deps.status.get(d.key)?.status;
     this.deps.status.set(d.key, errorStatus(d, previous, err, new Date().toISOString()));
   }
-}
-
-/** The status findings of a run, with the resolution problems of the spec containers before `upTo`. */
-function findings(
-  resolution: Resolution,
-  upTo: number,
-  run: Pick<Findings, "containers" | "acted" | "failures" | "assignments" | "portConflicts">,
-): Findings {
-  const before = resolution.problems.filter((p) => p.index < upTo);
-  const imageErrors: string[] = [];
-  const pathErrors: Findings["pathErrors"][number][] = [];
-  const failures: string[] = [];
-  for (const p of before) {
-    if (p.kind === "image") imageErrors.push(p.message);
-    else if (p.kind === "path") pathErrors.push(p.error);
-    else failures.push(p.message);
-  }
-  return {
-    containers: run.containers,
-    acted: run.acted,
-    assignments: run.assignments,
-    portConflicts: run.portConflicts,
-    imageErrors,
-    pathErrors,
-    failures: [...failures, ...run.failures],
-  };
 }

@@ -25,6 +25,8 @@ export const REASON = {
   pendingCreation: "created, not yet reported by Docker",
   /** start: created but never started. */
   created: "created, not yet started",
+  /** keep: a job that exited 0 with the current spec; it is not run again until its spec changes. */
+  completed: "job completed",
   /** start: Berth stopped it for `state: Stopped`, whatever its restart policy. */
   stoppedByBerth: "stopped by Berth, and the spec says Running",
   imageChanged: "image changed",
@@ -60,7 +62,11 @@ export function startDecision(
   if (c.state === "created") return { start: true, reason: REASON.created };
   if (spec.restartPolicy === "Always") return { start: true, reason: `${c.state}; restartPolicy Always` };
   if (stoppedByBerth.has(c.id)) return { start: true, reason: REASON.stoppedByBerth };
-  return { start: false, reason: `${c.state}; restartPolicy ${spec.restartPolicy}` };
+  if (c.state === "exited" && c.exitCode === 0 && c.startedAt !== undefined) {
+    return { start: false, reason: REASON.completed };
+  }
+  const code = c.state === "exited" && c.exitCode !== 0 ? ` with code ${c.exitCode}` : "";
+  return { start: false, reason: `${c.state}${code}; restartPolicy ${spec.restartPolicy}` };
 }
 
 const FIELDS: ReadonlyArray<keyof ContainerSpec> = [
@@ -77,6 +83,9 @@ const FIELDS: ReadonlyArray<keyof ContainerSpec> = [
   "restartPolicy",
   "healthCheck",
 ];
+
+/** Fields outside the spec hash: a change to them alone replaces nothing. */
+const UNHASHED = new Set<string>(["name", "dependsOn"]);
 
 /** What the replace reason is computed from. */
 export interface ReplaceFacts {
@@ -112,7 +121,7 @@ export function replaceReason(f: ReplaceFacts): string {
 function changedFields(before: ContainerSpec, after: ContainerSpec): string[] {
   const known = new Set<string>(FIELDS);
   const others = [...new Set([...Object.keys(before), ...Object.keys(after)])]
-    .filter((k) => k !== "name" && !known.has(k))
+    .filter((k) => !UNHASHED.has(k) && !known.has(k))
     .sort();
   const fields = [...FIELDS, ...others] as Array<keyof ContainerSpec>;
   return fields.filter((f) => !isDeepStrictEqual(before[f], after[f]));

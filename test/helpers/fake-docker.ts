@@ -194,12 +194,23 @@ interface Injected {
 
 const ZERO_TIME = "0001-01-01T00:00:00Z";
 
+/** One call of a {@link FakeDockerWriter}: when it started and ended (performance.now()). */
+export interface CallSpan {
+  method: WriteMethod;
+  /** The container's Docker name when the call started (or the create name). */
+  name: string;
+  start: number;
+  end: number;
+}
+
 /**
  * An in-memory Docker engine for the containers' write side (the reconciler's executor): create,
  * start, stop, remove and rename change inspect documents in `docs`, every call is appended to
  * `log` (`"<method> <container name>"`, e.g. `start berth-default-shop-api`), and each method can be
- * failed, once or always, optionally only for one container. {@link FakeObservedContainers} shows
- * its documents the way the Docker observer would.
+ * failed, once or always, optionally only for one container. Calls can be given a duration
+ * (`delays`, real milliseconds), to test concurrency and ordering: `spans` records each call's
+ * start and end, `maxInFlight` the most calls at once. {@link FakeObservedContainers} shows its
+ * documents the way the Docker observer would.
  */
 export class FakeDockerWriter implements DockerWriter {
   readonly endpoint = endpoint;
@@ -207,6 +218,13 @@ export class FakeDockerWriter implements DockerWriter {
   readonly log: string[] = [];
   /** Image IDs by reference; a reference not listed gets `sha256:<reference>`. */
   readonly imageIds = new Map<string, string>();
+  /** How long each call of a method takes, in real milliseconds (default 0: at once). */
+  readonly delays: Partial<Record<WriteMethod, number>> = {};
+  /** Every finished call, in the order they finished. */
+  readonly spans: CallSpan[] = [];
+  /** Calls in flight now, and the most there were at once. */
+  inFlight = 0;
+  maxInFlight = 0;
   private readonly injected = new Map<WriteMethod, Injected[]>();
   private seq = 0;
   private clock = 0;
@@ -243,6 +261,7 @@ export class FakeDockerWriter implements DockerWriter {
   createContainer = async (spec: ContainerCreateSpec): Promise<string> => {
     this.log.push(`createContainer ${spec.name}`);
     this.inject("createContainer", spec.name);
+    await this.take("createContainer", spec.name);
     if (this.idOf(spec.name) !== undefined) {
       throw new ConflictError("container", spec.name, {
         op: "createContainer",
@@ -279,13 +298,13 @@ export class FakeDockerWriter implements DockerWriter {
   };
 
   startContainer = async (id: string): Promise<void> => {
-    const doc = this.call("startContainer", id);
+    const doc = await this.call("startContainer", id);
     Object.assign(doc.State, { Status: "running", Running: true, StartedAt: this.now() });
     doc.NetworkSettings.Ports = structuredClone(doc.HostConfig.PortBindings ?? {}) as never;
   };
 
   stopContainer = async (id: string): Promise<void> => {
-    const doc = this.call("stopContainer", id);
+    const doc = await this.call("stopContainer", id);
     if (doc.State.Running) {
       Object.assign(doc.State, { Status: "exited", Running: false, FinishedAt: this.now() });
       doc.NetworkSettings.Ports = {} as never;
@@ -293,21 +312,36 @@ export class FakeDockerWriter implements DockerWriter {
   };
 
   removeContainer = async (id: string): Promise<void> => {
-    this.call("removeContainer", id);
+    await this.call("removeContainer", id);
     this.docs.delete(id);
   };
 
   renameContainer = async (id: string, newName: string): Promise<void> => {
-    const doc = this.call("renameContainer", id, ` -> ${newName}`);
+    const doc = await this.call("renameContainer", id, ` -> ${newName}`);
     doc.Name = `/${newName}`;
   };
 
-  private call(method: WriteMethod, id: string, extra = ""): ContainerInspectInfo {
+  private async call(method: WriteMethod, id: string, extra = ""): Promise<ContainerInspectInfo> {
     const doc = this.docs.get(id);
     const name = doc ? doc.Name.slice(1) : id;
     this.log.push(`${method} ${name}${extra}`);
     this.inject(method, name);
+    await this.take(method, name);
     return this.mustGet(id, method);
+  }
+
+  /** Spends the method's delay as one call in flight, and records its span. */
+  private async take(method: WriteMethod, name: string): Promise<void> {
+    const delay = this.delays[method] ?? 0;
+    const start = performance.now();
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    } finally {
+      this.inFlight--;
+      this.spans.push({ method, name, start, end: performance.now() });
+    }
   }
 
   private inject(method: WriteMethod, name: string): void {

@@ -1,5 +1,5 @@
 /** Pure formatting of what the dashboard shows: ages, sizes, rates, phases, ports. No DOM. */
-import type { PortStatus, ProjectView } from "./types.js";
+import type { ContainerStatus, PortStatus, ProjectView } from "./types.js";
 
 /** How long ago `iso` was, kubectl style: `45s`, `12m`, `5h`, `3d`; `-` for no or a bad time. */
 export function formatAge(iso: string | undefined, nowMs: number): string {
@@ -68,6 +68,21 @@ export function phaseTone(phase: string | undefined): Tone {
 /** `ready/total` containers, from the status or, before the first status, from the spec. */
 export function readyText(view: ProjectView): string {
   return view.status.ready ?? `0/${view.spec.containers.length}`;
+}
+
+/**
+ * Why a container is where it is, as the CLI's describe says it: `Waiting: db is not Healthy
+ * yet`, `Completed (exit 0)`, `Failed (exit 3)` with the message (the last log lines) as detail
+ * lines; undefined when the status gives no reason.
+ */
+export function containerReason(
+  status: ContainerStatus | undefined,
+): { text: string; detail: string[] } | undefined {
+  if (!status?.reason) return undefined;
+  const message = (status.message ?? "").trimEnd();
+  if (status.reason === "Waiting") return { text: message ? `Waiting: ${message}` : "Waiting", detail: [] };
+  const exit = status.exitCode === undefined ? "" : ` (exit ${status.exitCode})`;
+  return { text: `${status.reason}${exit}`, detail: message ? message.split("\n") : [] };
 }
 
 /** A published port as a link (when it has an http URL) or a plain `host->container/proto` text. */

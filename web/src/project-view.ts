@@ -6,11 +6,11 @@ import { ApiError, projectPath, send } from "./api.js";
 import { mountCharts } from "./charts.js";
 import { confirmAction } from "./dialogs.js";
 import { h, replace } from "./dom.js";
-import { formatAge } from "./format.js";
+import { containerReason, formatAge } from "./format.js";
 import { phaseBadge, portList } from "./list-view.js";
 import { mountLogPanel } from "./log-panel.js";
 import type { ProjectStore } from "./store.js";
-import type { ProjectView } from "./types.js";
+import type { ContainerStatus, ProjectView } from "./types.js";
 
 /** Mounts the view of `namespace/name` into `root`; returns the function that unmounts it. */
 export function mountProject(
@@ -169,7 +169,7 @@ export function mountProject(
     replace(
       containers,
       table(
-        ["Name", "State", "Health", "Restarts", "Image", "Started"],
+        ["Name", "State", "Health", "Restarts", "Reason", "Image", "Started"],
         v.spec.containers.map((spec) => {
           const s = v.status.containers?.find((c) => c.name === spec.name);
           return [
@@ -177,6 +177,7 @@ export function mountProject(
             s?.state ?? "—",
             s?.health ?? "—",
             String(s?.restartCount ?? 0),
+            reasonCell(s),
             spec.image,
             formatAge(s?.startedAt, now),
           ];
@@ -214,6 +215,14 @@ export function mountProject(
     stopLogs?.();
     stopCharts?.();
   };
+}
+
+/** The reason, with a failure's last log lines below it (text only, never HTML). */
+function reasonCell(status: ContainerStatus | undefined): Node | string {
+  const reason = containerReason(status);
+  if (!reason) return "—";
+  if (reason.detail.length === 0) return reason.text;
+  return h("div", {}, reason.text, ...reason.detail.map((line) => h("div", { class: "log-line" }, line)));
 }
 
 function pair(term: string, value: Node | string): [HTMLElement, HTMLElement] {

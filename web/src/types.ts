@@ -23,6 +23,11 @@ export interface ContainerStatus {
   health?: string;
   restartCount?: number;
   startedAt?: string;
+  exitCode?: number;
+  /** `Completed`, `Failed` or `Waiting` (for a dependency). */
+  reason?: string;
+  /** Which dependency it waits for, or the last log lines before a failure. */
+  message?: string;
 }
 
 export interface PortStatus {

@@ -37,6 +37,12 @@ const RULE_ONLY =
   "a cross-field rule of src/api/rules.ts that an openAPI schema cannot express; the apiserver " +
   "stores the Project and the operator reports the same message in the SpecValid condition";
 
+const DEPENDENCY_RULE =
+  "dependsOn names another container of the same project, which must exist, not be the container " +
+  "itself, and be able to reach the condition (a healthCheck for Healthy, restartPolicy Never or " +
+  "OnFailure for Completed): a reference between list items that an openAPI schema cannot express; " +
+  "the apiserver stores the Project and the operator reports the same message in SpecValid";
+
 const DIFFERENCES: Record<string, Difference> = {
   "containers given as a mapping": {
     kind: "paths",
@@ -60,6 +66,21 @@ const DIFFERENCES: Record<string, Difference> = {
   "duplicate container port": { kind: "accepted", why: RULE_ONLY },
   "host port requested twice in one project": { kind: "accepted", why: RULE_ONLY },
   "health check on an unknown port name": { kind: "accepted", why: RULE_ONLY },
+  "dependency on an unknown container": { kind: "accepted", why: DEPENDENCY_RULE },
+  "dependency on itself": { kind: "accepted", why: DEPENDENCY_RULE },
+  "Healthy dependency without a health check": { kind: "accepted", why: DEPENDENCY_RULE },
+  "Completed dependency on a container that always restarts": { kind: "accepted", why: DEPENDENCY_RULE },
+  "dependency cycle": {
+    kind: "accepted",
+    why:
+      "a cycle is a property of the whole graph of dependsOn entries across containers, which no openAPI " +
+      "schema can express; the operator reports the same message (with the cycle's path) in SpecValid",
+  },
+  "dependency listed twice": {
+    kind: "paths",
+    apiPaths: ["spec.containers[1].dependsOn[1]"],
+    why: "dependsOn is a listType=map keyed by name: the apiserver names the duplicated entry, Berth its name field",
+  },
   "duplicate keys": {
     kind: "accepted",
     why: "kubectl's YAML decoder keeps the last of two equal keys; Berth refuses the ambiguous document",
@@ -280,7 +301,7 @@ describe("status and printer columns", () => {
     return Number(res.stdout);
   }
 
-  it("kubectl get bproj shows phase, ready, ports and age from the status subresource", async () => {
+  it("kubectl get bproj shows phase, ready, ports and age (wide: the Ready reason) from the status subresource", async () => {
     await kubectl(["delete", "bproj", name, "-n", NAMESPACE, "--ignore-not-found"]);
     expect((await kubectl(["create", "-n", NAMESPACE, "-f", "-"], { input: doc })).code).toBe(0);
     try {
@@ -322,6 +343,10 @@ describe("status and printer columns", () => {
       const [header, row] = table.stdout.trim().split("\n");
       expect(header?.split(/\s+/)).toEqual(["NAME", "PHASE", "READY", "PORTS", "AGE"]);
       expect(row).toMatch(new RegExp(`^${name}\\s+Running\\s+1/1\\s+api:20001->8080\\s+\\d+s$`));
+      const wide = await kubectl(["get", "bproj", "-n", NAMESPACE, "-o", "wide"]);
+      const [wideHeader, wideRow] = wide.stdout.trim().split("\n");
+      expect(wideHeader?.split(/\s+/)).toEqual(["NAME", "PHASE", "READY", "PORTS", "AGE", "REASON"]);
+      expect(wideRow).toMatch(/\s\d+s\s+AllContainersHealthy$/);
       const byCategory = await kubectl(["get", "berth", "-n", NAMESPACE, "-o", "name"]);
       expect(byCategory.stdout.trim()).toBe(`project.berth.dev/${name}`);
 

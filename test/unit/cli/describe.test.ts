@@ -101,6 +101,87 @@ describe("formatDescribe", () => {
     );
   });
 
+  it("shows each container's dependencies and why it waits, completed or failed", () => {
+    const base = view("shop");
+    const app = base.spec.containers[0];
+    if (!app) throw new Error("the fake view has a container");
+    const text = formatDescribe(
+      view("shop", {
+        spec: {
+          ...base.spec,
+          containers: [
+            { ...app, name: "db" },
+            {
+              ...app,
+              name: "migrate",
+              restartPolicy: "Never",
+              dependsOn: [{ name: "db", condition: "Healthy" }],
+            },
+            { ...app, name: "seed", restartPolicy: "OnFailure" },
+            {
+              ...app,
+              name: "api",
+              dependsOn: [
+                { name: "db", condition: "Healthy" },
+                { name: "migrate", condition: "Completed" },
+              ],
+            },
+          ],
+        },
+        status: {
+          phase: "Progressing",
+          containers: [
+            { name: "db", state: "running", health: "starting" },
+            { name: "migrate", state: "exited", exitCode: 0, reason: "Completed" },
+            {
+              name: "seed",
+              state: "exited",
+              exitCode: 3,
+              reason: "Failed",
+              message: 'loading fixtures\n\u001b[31merror\u001b[0m: relation "users" does not exist\n',
+            },
+            { name: "api", state: "", reason: "Waiting", message: "db is not Healthy yet" },
+          ],
+        },
+      }),
+      now,
+    );
+    expect(text).toContain(
+      [
+        "Containers:",
+        "  NAME      STATE     HEALTH     RESTARTS   ID",
+        "  db        running   starting   0",
+        "  migrate   exited    -          0",
+        "  seed      exited    -          0",
+        "  api                 -          0",
+        "  migrate:",
+        "    depends on: db (Healthy)",
+        "    Completed (exit 0)",
+        "  seed:",
+        "    Failed (exit 3):",
+        "      loading fixtures",
+        '      \\x1b[31merror\\x1b[0m: relation "users" does not exist',
+        "  api:",
+        "    depends on: db (Healthy), migrate (Completed)",
+        "    Waiting: db is not Healthy yet",
+        "Ports:",
+      ].join("\n"),
+    );
+  });
+
+  it("puts a one-line failure message after the exit code", () => {
+    const text = formatDescribe(
+      view("job", {
+        status: {
+          phase: "Failed",
+          containers: [{ name: "app", state: "exited", exitCode: 1, reason: "Failed", message: "boom" }],
+        },
+      }),
+      now,
+    );
+    expect(text).toContain("  app:\n    Failed (exit 1): boom\nPorts:");
+  });
+
   it("says <none> for empty sections and lists desired containers not created yet", () => {
     const text = formatDescribe(view("idle", { status: { phase: "Pending" } }), now);
     expect(text).toContain("Labels:         <none>\n");

@@ -83,12 +83,56 @@ describe("get table", () => {
     );
   });
 
-  it("adds NAMESPACE, GENERATION and FILE in wide output", () => {
+  it("adds NAMESPACE, JOBS/WAITING, GENERATION and FILE in wide output", () => {
     const text = formatTable(views, { wide: true }, now, "/specs");
     expect(text.split("\n")[0]).toBe(
-      "NAMESPACE   NAME   PHASE     READY   PORTS             AGE   GENERATION   FILE",
+      "NAMESPACE   NAME   PHASE     READY   PORTS             AGE   JOBS/WAITING   GENERATION   FILE",
     );
     expect(text.split("\n")[2]).toMatch(/^prod +db +Pending +0\/1 +<none> +5m +3 +prod\/db\.yaml:7$/);
+  });
+
+  it("counts completed, failed and waiting containers in JOBS/WAITING, and completed ones as ready", () => {
+    const jobs = view("shop", {
+      status: {
+        phase: "Progressing",
+        containers: [
+          { name: "migrate", state: "exited", exitCode: 0, reason: "Completed" },
+          { name: "api", state: "", reason: "Waiting", message: "migrate is not Completed yet" },
+          { name: "worker", state: "", reason: "Waiting", message: "api is not Started yet" },
+          { name: "db", state: "running", health: "healthy" },
+        ],
+      },
+    });
+    const seed = view("seed", {
+      status: {
+        phase: "Failed",
+        containers: [{ name: "app", state: "exited", exitCode: 3, reason: "Failed" }],
+      },
+    });
+    const [header, ...rows] = formatTable([jobs, seed, views[0] ?? jobs], { wide: true }, now, "/specs")
+      .trimEnd()
+      .split("\n");
+    const at = header?.indexOf("JOBS/WAITING") ?? -1;
+    const cell = (row: string | undefined) => row?.slice(at, header?.indexOf("GENERATION")).trim();
+    expect(rows.map(cell)).toEqual(["1 completed, 2 waiting", "1 failed", ""]);
+    expect(formatTable([jobs], {}, now)).not.toContain("waiting");
+  });
+
+  it("counts a completed job as ready when the status has no count of its own", () => {
+    const base = view("shop");
+    const app = base.spec.containers[0];
+    if (!app) throw new Error("the fake view has a container");
+    const v = view("shop", {
+      spec: { ...base.spec, containers: [{ ...app, name: "migrate", restartPolicy: "Never" }, app] },
+      status: {
+        phase: "Running",
+        containers: [
+          { name: "migrate", state: "exited", exitCode: 0, reason: "Completed" },
+          { name: "app", state: "running" },
+        ],
+      },
+    });
+    expect(formatTable([v], {}, now)).toMatch(/\nshop +Running +2\/2 /);
   });
 
   it("prefers the status's own ready count and port summary", () => {

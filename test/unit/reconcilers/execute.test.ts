@@ -1,109 +1,17 @@
 import { describe, expect, it } from "vitest";
-import type { ContainerSpec, Project } from "../../../src/api/index.js";
 import { TerminalError } from "../../../src/controller/errors.js";
-import { containerHash, createSpec, type ContainerInputs } from "../../../src/reconcilers/container-spec.js";
 import { execute, PlanNotExecutableError, type Progress } from "../../../src/reconcilers/execute.js";
-import { ReconcileMemory } from "../../../src/reconcilers/memory.js";
 import { containerName, networkName } from "../../../src/reconcilers/names.js";
-import {
-  EXPECTATION_MS,
-  plan,
-  type PlanInput,
-  type ResolvedContainer,
-} from "../../../src/reconcilers/plan.js";
+import { EXPECTATION_MS } from "../../../src/reconcilers/plan.js";
 import { DockerError, ImageNotFoundError } from "../../../src/runtime/errors.js";
-import { nopLogger } from "../../../src/util/logger.js";
-import { FakeClock } from "../../helpers/fake-clock.js";
-import { FakeDockerWriter, FakeObservedContainers } from "../../helpers/fake-docker.js";
-import {
-  assignmentsOf,
-  FakeImages,
-  FakeNetworks,
-  FakePorts,
-  KEY,
-  project,
-  PUBLISH,
-  spec,
-} from "./harness.js";
+import { world } from "./executor-world.js";
+import { KEY, project, spec } from "./harness.js";
 
 const api = spec("api");
 const worker = spec("worker", { ports: [] });
 const NAME = containerName(KEY, "api");
 const WORKER = containerName(KEY, "worker");
 const endpoint = "fake://docker";
-
-function world() {
-  const engine = new FakeDockerWriter();
-  const view = new FakeObservedContainers(engine);
-  const networks = new FakeNetworks();
-  const ports = new FakePorts();
-  const images = new FakeImages();
-  const memory = new ReconcileMemory();
-  const clock = new FakeClock();
-  clock.advance(5000);
-  const deps = {
-    docker: engine,
-    networks,
-    ports,
-    images,
-    memory,
-    clock,
-    logger: nopLogger,
-    stopTimeoutSeconds: 1,
-  };
-  const inputs = (s: ContainerSpec): ContainerInputs => ({
-    key: KEY,
-    instance: "test",
-    spec: s,
-    ports: assignmentsOf(s),
-    imageID: `sha256:${s.image}`,
-    network: networkName(KEY),
-    publishAddress: PUBLISH,
-    hostPaths: [],
-    restartedAt: undefined,
-  });
-  return {
-    engine,
-    networks,
-    ports,
-    images,
-    memory,
-    clock,
-    deps,
-    /** Creates (and starts, unless told not to) a container as the reconciler would have made it. */
-    async seed(s: ContainerSpec, opts: { start?: boolean; name?: string } = {}): Promise<string> {
-      const i = inputs(s);
-      const id = await engine.createContainer(
-        createSpec(i, opts.name ?? containerName(KEY, s.name), containerHash(i)),
-      );
-      if (opts.start !== false) await engine.startContainer(id);
-      engine.log.length = 0;
-      return id;
-    },
-    /** Plans `p` against what the engine holds now. */
-    planFor(p: Project | undefined, over: Partial<PlanInput> = {}) {
-      const resolved = new Map(
-        (p?.spec.containers ?? []).map((s): [string, ResolvedContainer] => [
-          s.name,
-          { ports: assignmentsOf(s), imageID: `sha256:${s.image}`, hostPaths: [] },
-        ]),
-      );
-      view.sync();
-      return plan({
-        key: KEY,
-        project: p,
-        observed: view.byProject(KEY),
-        resolved,
-        instance: "test",
-        publishAddress: PUBLISH,
-        stoppedByBerth: memory.stoppedByUs(),
-        pending: memory.pending(KEY),
-        now: clock.now(),
-        ...over,
-      });
-    },
-  };
-}
 
 const call = { signal: new AbortController().signal };
 const portTaken = () =>
@@ -154,7 +62,9 @@ describe("execute", () => {
   it("removes a new container whose host port is taken and releases the project's ports", async () => {
     const w = world();
     w.engine.fail("startContainer", portTaken());
-    await expect(execute(w.planFor(project([api])), w.deps, call)).rejects.toThrow(/start failed/);
+    const run = await execute(w.planFor(project([api])), w.deps, call);
+    expect(run.retry).toMatchObject({ message: "start failed" });
+    expect(run.errors.get("api")).toBe("start failed");
     expect(w.engine.log).toEqual([
       `createContainer ${NAME}`,
       `startContainer ${NAME}`,
@@ -192,12 +102,13 @@ describe("execute", () => {
     expect(w.ports.released).toEqual([KEY]);
   });
 
-  it("rejects on another start failure, keeping the container", async () => {
+  it("hands another start failure back for the retry, keeping the container", async () => {
     const w = world();
     await w.seed(api, { start: false });
     const err = new DockerError("bad request", { op: "startContainer", endpoint, statusCode: 400 });
     w.engine.fail("startContainer", err);
-    await expect(execute(w.planFor(project([api])), w.deps, call)).rejects.toBe(err);
+    const run = await execute(w.planFor(project([api])), w.deps, call);
+    expect(run.retry).toBe(err);
     expect(w.engine.docs.size).toBe(1);
   });
 
@@ -228,12 +139,22 @@ describe("execute", () => {
     ]);
   });
 
-  it("stops at the first other error, leaving the later containers for the retry", async () => {
+  it("goes on with the others after another error, and hands the first back for the retry", async () => {
     const w = world();
     const err = new DockerError("daemon hiccup", { op: "createContainer", endpoint, statusCode: 503 });
     w.engine.fail("createContainer", err, { name: NAME });
-    await expect(execute(w.planFor(project([api, worker])), w.deps, call)).rejects.toBe(err);
-    expect(w.engine.log).toEqual([`createContainer ${NAME}`]);
+    w.engine.fail("createContainer", new Error("second"), { name: WORKER });
+    const db = spec("db", { ports: [] });
+    const run = await execute(w.planFor(project([api, worker, db])), w.deps, call);
+    expect(run.retry).toBe(err);
+    expect(run.errors).toEqual(
+      new Map([
+        ["api", "daemon hiccup"],
+        ["worker", "second"],
+      ]),
+    );
+    expect(run.acted).toEqual(new Set(["db"]));
+    expect(w.engine.idOf(containerName(KEY, "db"))).toBeDefined();
   });
 
   it("forgets an image Docker says is gone", async () => {
@@ -242,7 +163,8 @@ describe("execute", () => {
       "createContainer",
       new ImageNotFoundError("img:1", { op: "createContainer", endpoint, statusCode: 404 }),
     );
-    await expect(execute(w.planFor(project([api])), w.deps, call)).rejects.toBeInstanceOf(ImageNotFoundError);
+    const run = await execute(w.planFor(project([api])), w.deps, call);
+    expect(run.retry).toBeInstanceOf(ImageNotFoundError);
     expect(w.images.forgotten).toEqual(["img:1"]);
   });
 
@@ -252,9 +174,9 @@ describe("execute", () => {
     const seen: Array<Progress & { calls: number }> = [];
     const announce = (p: Progress) =>
       seen.push({ ...p, containers: new Map(p.containers), calls: w.engine.log.length });
-    await execute(w.planFor(project([api, worker, spec("db", { ports: [] })])), w.deps, call, announce);
+    await execute(w.planFor(project([api, worker, spec("db", { ports: [] })])), w.deps, call, { announce });
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({ container: "worker", index: 1, calls: 0 });
+    expect(seen[0]).toMatchObject({ changing: new Set(["worker", "db"]), calls: 0 });
     expect([...(seen[0]?.containers.keys() ?? [])]).toEqual(["api"]);
     expect(seen[0]?.containers.get("api")?.id).toBe(apiId);
   });
@@ -264,8 +186,9 @@ describe("execute", () => {
     await w.seed(api);
     await w.seed(spec("old"));
     const announced: string[] = [];
-    await execute(w.planFor(project([api])), w.deps, call, (p) => announced.push(p.container));
-    await execute(w.planFor(undefined), w.deps, call, (p) => announced.push(p.container));
+    const announce = (p: Progress) => announced.push(...p.changing);
+    await execute(w.planFor(project([api])), w.deps, call, { announce });
+    await execute(w.planFor(undefined), w.deps, call, { announce });
     expect(announced).toEqual([]);
     expect(w.engine.docs.size).toBe(0);
     expect(w.networks.log).toEqual([`remove ${networkName(KEY)}`]);

@@ -135,9 +135,14 @@ const cases: Case[] = [
         want: [`api start: ${REASON.stoppedByBerth}`],
       },
       {
-        name: `leaves an exited ${policy} container Berth did not stop`,
+        name: `leaves an exited ${policy} container Berth did not stop: a completed job`,
         input: input(p, [observed(s, { state: "exited" })]),
-        want: [`api keep: exited; restartPolicy ${policy}`],
+        want: [`api keep: ${REASON.completed}`],
+      },
+      {
+        name: `leaves a failed ${policy} container to dockerd and the user`,
+        input: input(p, [{ ...observed(s, { state: "exited" }), exitCode: 3 }]),
+        want: [`api keep: exited with code 3; restartPolicy ${policy}`],
       },
     ];
   }),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  containerReason,
   formatAge,
   formatBytes,
   formatCpu,
@@ -14,6 +15,22 @@ import { view } from "./views.js";
 describe("dashboard formatting", () => {
   const now = Date.parse("2026-01-02T03:04:05Z");
   const ago = (s: number) => new Date(now - s * 1000).toISOString();
+
+  it("says why a container waits, completed or failed", () => {
+    expect(containerReason({ name: "c", state: "running" })).toBeUndefined();
+    expect(containerReason({ name: "c", reason: "Waiting", message: "db is not Healthy yet" })).toEqual({
+      text: "Waiting: db is not Healthy yet",
+      detail: [],
+    });
+    expect(containerReason({ name: "c", reason: "Completed", exitCode: 0 })).toEqual({
+      text: "Completed (exit 0)",
+      detail: [],
+    });
+    expect(containerReason({ name: "c", reason: "Failed", exitCode: 3, message: "a\nb\n" })).toEqual({
+      text: "Failed (exit 3)",
+      detail: ["a", "b"],
+    });
+  });
 
   it("formats ages kubectl style", () => {
     expect(formatAge(ago(0), now)).toBe("0s");

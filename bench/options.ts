@@ -5,7 +5,10 @@ import {
   type RunOptions,
 } from "../src/operator/options.js";
 
-/** `berth run` options for an in-process operator in a benchmark: quiet, no resync, short stops. */
+/**
+ * `berth run` options for an in-process operator in a benchmark: quiet, no resync, short stops.
+ * `BENCH_DOCKER_CONCURRENCY` sets `--docker-concurrency` (to measure its default).
+ */
 export function benchRunOptions(
   flags: Pick<RunFlags, "dir" | "stateDir" | "portRange"> & Partial<RunFlags>,
 ): RunOptions {
@@ -16,6 +19,9 @@ export function benchRunOptions(
       stopTimeout: "1s",
       resync: "1h",
       logLevel: "error",
+      ...(process.env["BENCH_DOCKER_CONCURRENCY"]
+        ? { dockerConcurrency: process.env["BENCH_DOCKER_CONCURRENCY"] }
+        : {}),
       ...flags,
     },
     {},

@@ -58,6 +58,8 @@ const STABLE_CONNECTION_MS = 10_000;
 
 interface Inflight {
   dirty: boolean;
+  /** A destroy event arrived: the container is gone, so no further inspect is needed. */
+  gone: boolean;
   done: Promise<void>;
 }
 
@@ -224,10 +226,10 @@ export class DockerObserver implements ObservedContainers {
     else void this.refresh(event.id, lifetime);
   }
 
-  /** Drops a container that is gone; if an inspect is in flight, its follow-up decides instead. */
+  /** Drops a container that is gone; if an inspect is in flight, the container goes when it ends. */
   private forget(id: string): void {
     const entry = this.inflight.get(id);
-    if (entry !== undefined) entry.dirty = true;
+    if (entry !== undefined) entry.gone = true;
     else this.remove(id);
   }
 
@@ -238,7 +240,7 @@ export class DockerObserver implements ObservedContainers {
       existing.dirty = true;
       return existing.done;
     }
-    const entry: Inflight = { dirty: true, done: Promise.resolve() };
+    const entry: Inflight = { dirty: true, gone: false, done: Promise.resolve() };
     entry.done = this.inspectLoop(id, entry, lifetime).finally(() => this.inflight.delete(id));
     this.inflight.set(id, entry);
     return entry.done;
@@ -248,12 +250,18 @@ export class DockerObserver implements ObservedContainers {
     while (entry.dirty && !lifetime.aborted) {
       entry.dirty = false;
       try {
-        const info = await this.inspects.run(() => this.client.inspectContainer(id, { signal: lifetime }));
+        const info = await this.inspects.run(() =>
+          entry.gone ? Promise.resolve(undefined) : this.client.inspectContainer(id, { signal: lifetime }),
+        );
+        if (entry.gone || info === undefined) {
+          this.remove(id);
+          return;
+        }
         this.apply(toObservedContainer(info));
       } catch (err) {
         if (err instanceof NotFoundError) {
-          this.remove(id);
-          continue;
+          this.remove(id); // gone for good: container IDs are never reused
+          return;
         }
         if (lifetime.aborted) return;
         // The cache may now be stale for this container: start over with a fresh list.

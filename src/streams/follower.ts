@@ -83,13 +83,18 @@ export class LogFollower {
       }
       if (!failed) failures = 0;
       if (this.finished) return;
+      if (!failed && !this.o.isRunning()) {
+        // A clean end of a stopped container's stream: it has nothing more to say until it runs
+        // again, so wakes meanwhile (its die and destroy events, say) open no stream.
+        backoff.reset();
+        while (!this.o.isRunning() && !this.finished && !signal.aborted) await this.pause(undefined, signal);
+        continue;
+      }
       if (this.wakes !== wakesAtOpen && !failed) {
         backoff.reset();
         continue;
       }
-      const delay = failed || this.o.isRunning() ? backoff.next() : undefined;
-      if (delay === undefined) backoff.reset();
-      await this.pause(delay, signal);
+      await this.pause(backoff.next(), signal);
     }
   }
 

@@ -104,7 +104,8 @@ describe("Docker log and stats operations", () => {
         "3 samples",
       );
       expect(series.at(-1)?.source).toBe("api");
-      expect(series.at(-1)?.cpuCores).toBeGreaterThan(0.3);
+      // A busy loop: well above an idle container (about 0) even on a loaded machine.
+      expect(series.at(-1)?.cpuCores).toBeGreaterThan(0.1);
       expect(series.at(-1)?.memoryUsageBytes).toBeGreaterThan(0);
       expect(seen.length).toBeGreaterThanOrEqual(3);
       expect(client.calls.count("stats")).toBeGreaterThanOrEqual(3);

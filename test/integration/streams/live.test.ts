@@ -141,7 +141,8 @@ describe("live streams", () => {
     const last = samples.at(-1);
     expect(last?.[0]).toBe("sample");
     expect((last?.[1] as { container: string; cpuCores: number }).container).toBe("app");
-    expect((last?.[1] as { cpuCores: number }).cpuCores).toBeGreaterThan(0.3);
+    // A busy loop: well above an idle container (about 0) even on a loaded machine.
+    expect((last?.[1] as { cpuCores: number }).cpuCores).toBeGreaterThan(0.1);
     const missing = await api(d, `/api/v1/projects/${NS}/nope/metrics/stream`);
     expect(missing.status).toBe(404);
     await eventually(async () => true);

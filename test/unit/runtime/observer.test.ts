@@ -118,6 +118,26 @@ describe("DockerObserver", () => {
     expect(docker.calls.count("inspectContainer")).toBe(1); // destroy needs no inspect
   });
 
+  it("makes no follow-up inspect for a container destroyed while it is being inspected", async () => {
+    const docker = new FakeDocker();
+    docker.containers.set("a", inspectDoc("a", "default.shop"));
+    const { observer } = start(docker);
+    await observer.waitSynced();
+    let release!: () => void;
+    docker.gate = new Promise((r) => (release = r));
+    docker.emit("die", "a"); // inspect in flight, held by the gate
+    await until(() => docker.calls.count("inspectContainer") === 2);
+    docker.emit("stop", "a"); // would need a follow-up
+    docker.emit("destroy", "a"); // the inspect in flight still sees the container: it raced the removal
+    await new Promise((r) => setTimeout(r, 10)); // the events are handled
+    docker.gate = undefined;
+    release();
+    await until(() => observer.get("a") === undefined);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(docker.calls.count("inspectContainer")).toBe(2); // initial + the one in flight
+    expect(observer.byProject("default/shop")).toEqual([]);
+  });
+
   it.each([
     ["ends", (d: FakeDocker) => d.stream.end()],
     ["breaks", (d: FakeDocker) => d.stream.end(new Error("connection reset"))],

@@ -60,6 +60,43 @@ describe("LogFollower", () => {
     expect(calls[0]).toMatchObject({ tail: 100 });
     expect(calls[1]?.since).toBeDefined();
   });
+  it("opens no stream for a wake after the container stopped, and one when it runs again", async () => {
+    let opens = 0;
+    let running = true;
+    const docker = {
+      async followLogs() {
+        opens++;
+        return Readable.from([frame(`${ts(opens)} run${opens}\n`)]);
+      },
+    };
+    const got: string[] = [];
+    const ac = new AbortController();
+    const f = new LogFollower({
+      docker,
+      containerId: "c",
+      initialTail: 10,
+      isRunning: () => running,
+      deliver: (lines) => got.push(...lines.map((l) => l.line)),
+      logger: nopLogger,
+      minBackoffMs: 1,
+      maxBackoffMs: 2,
+    });
+    running = false; // the stream's end was the container's exit
+    f.start(ac.signal);
+    await new Promise((r) => setTimeout(r, 20));
+    f.wake(); // e.g. the die and destroy events of a container being removed
+    f.wake();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(opens).toBe(1);
+    running = true;
+    f.wake(); // started again
+    await new Promise((r) => setTimeout(r, 20));
+    expect(opens).toBeGreaterThanOrEqual(2);
+    expect(got.slice(0, 2)).toEqual(["run1", "run2"]);
+    f.finish();
+    ac.abort();
+    await f.done();
+  });
 });
 
 /** Docker `since` (`sec.nanos`) back to a normalised timestamp. */

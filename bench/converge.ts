@@ -152,14 +152,19 @@ async function startBerth(
   return { manager, stop };
 }
 
-async function single(): Promise<void> {
+/**
+ * One project from spec write to its port answering, against bare dockerode doing the same, `reps`
+ * times after 2 warm-up runs; milliseconds per run of each side. Used by bench/gate too.
+ */
+export async function measureSingle(reps: number): Promise<{ bare: number[]; ours: number[] }> {
+  await cleanup();
   const dir = mkdtempSync(join(tmpdir(), "berth-bench-"));
   const state = mkdtempSync(join(tmpdir(), "berth-bench-state-"));
   const berth = await startBerth(dir, state, "22000-22999");
   const bare: number[] = [];
   const ours: number[] = [];
   try {
-    for (let i = 0; i < REPS + 2; i++) {
+    for (let i = 0; i < reps + 2; i++) {
       const port = 22100 + i;
       let t = performance.now();
       await bareOne(i, port);
@@ -185,6 +190,11 @@ async function single(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     rmSync(state, { recursive: true, force: true });
   }
+  return { bare, ours };
+}
+
+async function single(): Promise<void> {
+  const { bare, ours } = await measureSingle(REPS);
   const sb = summarize(bare);
   const so = summarize(ours);
   console.log(`converge/single: spec written -> port answering, ${REPS} runs (median / p95)`);
@@ -296,12 +306,30 @@ async function restart(
 }
 
 async function noop(manager: Manager, dir: string, running = PROJECTS): Promise<void> {
-  for (let i = 0; i < NOOP - running; i++)
+  const { samples, calls } = await measureNoopOn(manager, dir, running, NOOP);
+  const s = summarize(samples);
+  console.log(`converge/noop: resync of ${NOOP} projects (${running} running, the rest stopped), 7 runs`);
+  console.log(
+    `  median ${ms(s.median)}, p95 ${ms(s.p95)} (goal < 50 ms); Docker API calls ${calls} (goal 0)`,
+  );
+}
+
+/**
+ * Fills `dir` up to `total` projects with stopped ones, waits for all to be reconciled, then
+ * enqueues every key 7 times over: milliseconds per resync, and the Docker API calls they made.
+ */
+async function measureNoopOn(
+  manager: Manager,
+  dir: string,
+  running: number,
+  total: number,
+): Promise<{ samples: number[]; calls: number }> {
+  for (let i = 0; i < total - running; i++)
     writeFileSync(
       join(dir, `idle${i}.yaml`),
       spec(`idle${i}`, 0, "Stopped").replace("hostPort: 0", "hostPort: 0"),
     );
-  const expected = NOOP;
+  const expected = total;
   while (
     manager.desired.keys().length < expected ||
     manager.desired.keys().some((k) => manager.status.get(k)?.status.phase === undefined)
@@ -319,11 +347,7 @@ async function noop(manager: Manager, dir: string, running = PROJECTS): Promise<
     samples.push(performance.now() - t);
     calls += manager.docker.calls.count() - before;
   }
-  const s = summarize(samples);
-  console.log(`converge/noop: resync of ${expected} projects (${running} running, the rest stopped), 7 runs`);
-  console.log(
-    `  median ${ms(s.median)}, p95 ${ms(s.p95)} (goal < 50 ms); Docker API calls ${calls} (goal 0)`,
-  );
+  return { samples, calls };
 }
 
 async function idle(manager: Manager): Promise<void> {
@@ -343,11 +367,24 @@ async function idle(manager: Manager): Promise<void> {
 
 /** The no-op resync alone (BENCH_CONVERGE=noop): NOOP stopped projects, no 100-project cold start. */
 async function noopAlone(): Promise<void> {
+  const { samples, calls } = await measureNoop(NOOP);
+  const s = summarize(samples);
+  console.log(`converge/noop: resync of ${NOOP} projects (0 running, all stopped), 7 runs`);
+  console.log(
+    `  median ${ms(s.median)}, p95 ${ms(s.p95)} (goal < 50 ms); Docker API calls ${calls} (goal 0)`,
+  );
+}
+
+/**
+ * A no-op resync of `projects` stopped projects on a fresh operator, 7 times: milliseconds per
+ * resync and the Docker API calls of all 7 (DESIGN: 0). Used by bench/gate too.
+ */
+export async function measureNoop(projects: number): Promise<{ samples: number[]; calls: number }> {
   const dir = mkdtempSync(join(tmpdir(), "berth-bench-"));
   const state = mkdtempSync(join(tmpdir(), "berth-bench-state-"));
   const berth = await startBerth(dir, state, "23000-24999");
   try {
-    await noop(berth.manager, dir, 0);
+    return await measureNoopOn(berth.manager, dir, 0, projects);
   } finally {
     berth.stop.abort();
     await berth.manager.done;

@@ -4,17 +4,16 @@
  * loop with the servers it measures. It takes {@link LoadRequest}s over the IPC channel, one at a
  * time, and answers each with a {@link LoadReply}.
  *
- * Load model: closed loop. Each of `clients` clients holds one Streamable HTTP session and
- * repeats: send one tool call, wait for its answer, pause `thinkMs`, next call. So at most
+ * Load model: closed loop. Each of `clients` clients (SDK v2, protocol 2026-07-28: stateless,
+ * one HTTP request per call) repeats: send one tool call, wait for its answer, pause `thinkMs`, next call. So at most
  * `clients` calls are in flight, and a slower server gets fewer calls, not a growing backlog.
  * Clients start at random offsets within one think time. The latency recorded is the client's:
  * from `callTool` to the parsed result.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 
 /** The calls the clients make: Berth's read and write mix, or the echo floor. */
-export type Workload = "berth" | "echo";
+export type Workload = "berth" | "reads" | "echo";
 
 export type Op = "get_project" | "list_projects" | "patch_project" | "echo";
 
@@ -33,17 +32,25 @@ export interface LoadRequest {
 export type LoadReply = { ok: true; samples: Partial<Record<Op, number[]>> } | { ok: false; error: string };
 
 const BERTH_OPS: readonly Op[] = ["get_project", "list_projects", "patch_project"];
+/** The reads alone (bench/gate's read p99 against the echo floor, with no writes queued). */
+const READ_OPS: readonly Op[] = ["get_project", "list_projects"];
 
+/** A v2 client on the 2026-07-28 protocol (stateless); the tool list is read once, as agents do. */
 async function connect(url: string): Promise<Client> {
-  const client = new Client({ name: "bench", version: "1" });
+  const client = new Client(
+    { name: "bench", version: "1" },
+    { versionNegotiation: { mode: { pin: "2026-07-28" } } },
+  );
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  await client.listTools();
   return client;
 }
 
 /** The op and arguments of client `i`'s call number `round`. */
 function nextCall(req: LoadRequest, i: number, round: number): { op: Op; args: Record<string, unknown> } {
   if (req.workload === "echo") return { op: "echo", args: { text: "hello" } };
-  const op = BERTH_OPS[round % BERTH_OPS.length] as Op;
+  const ops = req.workload === "reads" ? READ_OPS : BERTH_OPS;
+  const op = ops[round % ops.length] as Op;
   const name = `p${i}`;
   const ns = req.namespace;
   if (op === "get_project") return { op, args: { name, namespace: ns } };

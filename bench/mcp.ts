@@ -1,15 +1,15 @@
 /**
  * bench/mcp: MCP tools over Streamable HTTP, against baselines measured in the same run.
- *  1. BENCH_MCP_CLIENTS (50) concurrent clients, one session each, for BENCH_MCP_SECONDS (30):
+ *  1. BENCH_MCP_CLIENTS (50) concurrent SDK v2 clients on the 2026-07-28 protocol (stateless: one
+ *     HTTP request per call), for BENCH_MCP_SECONDS (30):
  *     p50/p95/p99 of get_project, list_projects and patch_project (each client patches its own
  *     project's labels, so writes are persisted without container churn). Baseline: a server with
- *     one trivial echo tool on the same SDK, transport and session handling, under the same load:
- *     the transport's own floor. Ratios are to the echo p50/p99.
+ *     one trivial echo tool on the same SDK version and entry (createMcpHandler) behind the same
+ *     node:http bridge, under the same load: the transport's own floor. Ratios are to the echo p50/p99.
  *     Second baseline for patch_project: the same number of writers doing only the durable atomic
  *     write of a spec-sized file (fsync, rename, directory fsync), the file system's own floor;
  *     and the spec writer's patch called directly, without MCP.
- *  2. Stateful sessions vs a new server and transport per request: the time to build a Berth
- *     McpServer (11 tools) and the echo floor without sessions.
+ *  2. The time to build the Berth McpServer that each request gets.
  *  3. apply_project to Ready (wait: true) for a new one-container project, median of
  *     BENCH_MCP_APPLIES (20).
  * Servers (Berth's in-process operator, the echo servers) run in this process; the clients of 1
@@ -24,18 +24,16 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
 import { Registry } from "prom-client";
 import { z } from "zod";
 import { projectServiceOf, serveManager } from "../src/operator/serve.js";
 import { startManager } from "../src/operator/manager.js";
 import { backendOf } from "../src/operator/mcp-backend.js";
 import { mcpMetrics } from "../src/mcp/metrics.js";
-import { createMcpServer } from "../src/mcp/server.js";
+import { CACHE_HINTS, createMcpServer } from "../src/mcp/server.js";
+import { sendWebResponse, webRequest } from "../src/mcp/web.js";
 import { DirSync, writeTextAtomic } from "../src/util/atomic-file.js";
 import { nopLogger } from "../src/util/logger.js";
 import type { LoadReply, LoadRequest, Op } from "./mcp-load.js";
@@ -49,7 +47,6 @@ const THINK_MS = Number(process.env["BENCH_MCP_THINK_MS"] ?? 20);
 const APPLIES = Number(process.env["BENCH_MCP_APPLIES"] ?? 20);
 const BERTH_PORT = 29470;
 const ECHO_PORT = 29471;
-const STATELESS_PORT = 29472;
 const IMAGE = "berth-test/busybox:1";
 const NAMESPACE = "benchmcp";
 
@@ -71,14 +68,17 @@ spec:
 }
 
 async function connect(url: string): Promise<Client> {
-  const client = new Client({ name: "bench", version: "1" });
+  const client = new Client(
+    { name: "bench", version: "1" },
+    { versionNegotiation: { mode: { pin: "2026-07-28" } } },
+  );
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
   return client;
 }
 
 /** A setup call; waits (wait: true) may take long on a busy machine, past the SDK's 60 s default. */
 async function call(client: Client, name: string, args: Record<string, unknown>): Promise<void> {
-  const r = await client.callTool({ name, arguments: args }, undefined, { timeout: 300_000 });
+  const r = await client.callTool({ name, arguments: args }, { timeout: 300_000 });
   if (r.isError) throw new Error(`${name} failed: ${JSON.stringify(r.content)}`);
 }
 
@@ -108,58 +108,49 @@ class LoadProcess {
 }
 
 function echoServer(): McpServer {
-  const server = new McpServer({ name: "echo", version: "1" });
+  const server = new McpServer({ name: "echo", version: "1" }, { cacheHints: CACHE_HINTS });
   server.registerTool(
     "echo",
-    { description: "echo", inputSchema: { text: z.string() }, outputSchema: { text: z.string() } },
+    {
+      description: "echo",
+      inputSchema: z.object({ text: z.string() }),
+      outputSchema: z.object({ text: z.string() }),
+    },
     ({ text }) => ({ content: [{ type: "text", text }], structuredContent: { text } }),
   );
   return server;
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readText(req: IncomingMessage): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  return chunks.length ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown) : undefined;
+  return chunks.length ? Buffer.concat(chunks).toString("utf8") : undefined;
 }
 
-/** The echo baseline with the same session handling as Berth's /mcp (a server per session). */
-async function startEcho(port: number, stateless: boolean): Promise<() => Promise<void>> {
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
+/**
+ * The echo floor: the same SDK entry as Berth's /mcp (createMcpHandler, a fresh server per
+ * 2026-07-28 request) behind the same node:http bridge, with one trivial tool.
+ */
+async function startEcho(port: number): Promise<() => Promise<void>> {
+  const handler = createMcpHandler(() => echoServer(), { legacy: "reject" });
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
-      const body = req.method === "POST" ? await readJson(req) : undefined;
-      if (stateless) {
-        const server = echoServer();
-        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-        res.on("close", () => void server.close());
-        await server.connect(transport);
-        await transport.handleRequest(req, res, body);
-        return;
-      }
-      const id = req.headers["mcp-session-id"];
-      let transport = typeof id === "string" ? sessions.get(id) : undefined;
-      if (!transport && isInitializeRequest(body)) {
-        const t = new StreamableHTTPServerTransport({
-          sessionIdGenerator: () => crypto.randomUUID(),
-          onsessioninitialized: (sid) => void sessions.set(sid, t),
-        });
-        await echoServer().connect(t);
-        transport = t;
-      }
-      if (!transport) {
-        res.writeHead(400).end();
-        return;
-      }
-      await transport.handleRequest(req, res, body);
+      const text = req.method === "POST" ? await readText(req) : undefined;
+      const request = webRequest(req, res, text);
+      await sendWebResponse(
+        res,
+        await handler.fetch(request, { parsedBody: text ? JSON.parse(text) : undefined }),
+      );
     })();
   });
   await new Promise<void>((r) => http.listen(port, "127.0.0.1", r));
-  return () =>
-    new Promise<void>((r) => {
+  return async () => {
+    await handler.close();
+    await new Promise<void>((r) => {
       http.closeAllConnections();
       http.close(() => r());
     });
+  };
 }
 
 /**
@@ -254,7 +245,7 @@ export async function run(): Promise<void> {
 
     const ops: Op[] = ["get_project", "list_projects", "patch_project"];
     const berth = await load.run({ url, clients: CLIENTS, seconds: SECONDS, workload: "berth" });
-    const closeEcho = await startEcho(ECHO_PORT, false);
+    const closeEcho = await startEcho(ECHO_PORT);
     const echo = await load.run({
       url: `http://127.0.0.1:${ECHO_PORT}/mcp`,
       clients: CLIENTS,
@@ -273,7 +264,7 @@ export async function run(): Promise<void> {
     const alone = await writerAlone(manager.writer, names, Math.max(3, SECONDS / 3));
     console.log(`${row("spec writer", alone, writeFloor)} (patch without MCP, vs durable write)`);
 
-    // 2. sessions vs a server per request
+    // 2. the cost of the server each 2026-07-28 request gets
     const deps = {
       backend: backendOf(manager, service),
       metrics: mcpMetrics(new Registry()),
@@ -283,21 +274,12 @@ export async function run(): Promise<void> {
     const build: number[] = [];
     for (let i = 0; i < 200; i++) {
       const t = performance.now();
-      createMcpServer(deps);
+      createMcpServer(deps, "modern");
       build.push(performance.now() - t);
     }
-    const closeStateless = await startEcho(STATELESS_PORT, true);
-    const stateless = await load.run({
-      url: `http://127.0.0.1:${STATELESS_PORT}/mcp`,
-      clients: CLIENTS,
-      seconds: Math.max(3, SECONDS / 3),
-      workload: "echo",
-    });
-    await closeStateless();
-    console.log("2. stateful sessions vs a server per request");
-    console.log(row("echo stateless", stateless.get("echo") ?? [], floor));
+    console.log("2. a server per request");
     console.log(
-      `  building a Berth McpServer (11 tools): median ${ms(summarize(build).median)}, p99 ${ms(summarize(build).p99)}`,
+      `  building a Berth McpServer (13 tools, resources, prompt): median ${ms(summarize(build).median)}, p99 ${ms(summarize(build).p99)}`,
     );
 
     // 3. apply to Ready
@@ -317,6 +299,64 @@ export async function run(): Promise<void> {
     console.log(`3. apply_project -> Ready: median ${ms(ready.median)}, p95 ${ms(ready.p95)} (n=${ready.n})`);
     for (const n of names) await call(setup, "delete_project", { name: n, namespace: NAMESPACE, wait: true });
     await setup.close();
+  } finally {
+    load.close();
+    await server.close();
+    stop.abort();
+    await manager.done;
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The MCP read measurement on its own, for bench/gate: `clients` clients against Berth's /mcp
+ * (part 1's closed-loop load with reads only, for `seconds`), then the same load against the echo floor;
+ * client-side milliseconds of get_project, list_projects and echo. Cleans up what it created.
+ */
+export async function measureReadsVsEcho(o: {
+  clients: number;
+  seconds: number;
+}): Promise<{ get_project: number[]; list_projects: number[]; echo: number[] }> {
+  const dir = mkdtempSync(join(tmpdir(), "berth-bench-mcp-"));
+  const stateDir = mkdtempSync(join(tmpdir(), "berth-bench-mcp-state-"));
+  const stop = new AbortController();
+  const manager = await startManager(
+    benchRunOptions({
+      dir,
+      stateDir,
+      portRange: "29200-29299",
+      http: `127.0.0.1:${BERTH_PORT}`,
+      auth: false,
+    }),
+    nopLogger,
+    stop.signal,
+  );
+  const server = await serveManager(manager, nopLogger);
+  const url = `${server.address.url}/mcp`;
+  const load = new LoadProcess();
+  try {
+    const setup = await connect(url);
+    const names = Array.from({ length: o.clients }, (_, i) => `p${i}`);
+    await Promise.all(
+      names.map((n) => call(setup, "apply_project", { documents: project(n, "Stopped"), wait: true })),
+    );
+    const berth = await load.run({ url, clients: o.clients, seconds: o.seconds, workload: "reads" });
+    const closeEcho = await startEcho(ECHO_PORT);
+    const echo = await load.run({
+      url: `http://127.0.0.1:${ECHO_PORT}/mcp`,
+      clients: o.clients,
+      seconds: o.seconds,
+      workload: "echo",
+    });
+    await closeEcho();
+    for (const n of names) await call(setup, "delete_project", { name: n, namespace: NAMESPACE, wait: true });
+    await setup.close();
+    return {
+      get_project: berth.get("get_project") ?? [],
+      list_projects: berth.get("list_projects") ?? [],
+      echo: echo.get("echo") ?? [],
+    };
   } finally {
     load.close();
     await server.close();

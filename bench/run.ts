@@ -12,10 +12,14 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   kube: () => import("./kube.js"),
   mcp: () => import("./mcp.js"),
   dashboard: () => import("./dashboard.js"),
+  footprint: () => import("./footprint.js"),
+  load: () => import("./load.js"),
+  gate: () => import("./gate.js"),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
-const names = wanted.length > 0 ? wanted : Object.keys(BENCHES);
+// `npm run bench` runs every benchmark; the gate (`npm run bench:gate`) only when named
+const names = wanted.length > 0 ? wanted : Object.keys(BENCHES).filter((n) => n !== "gate");
 for (const name of names) {
   const load = BENCHES[name];
   if (!load) {

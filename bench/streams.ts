@@ -59,11 +59,32 @@ function line(i: number): string {
 }
 
 async function benchQuery(): Promise<void> {
+  const { inProcess, http, docker: dockerTail } = await measureQuery(500);
+  const a = summarize(inProcess);
+  const h = summarize(http);
+  const b = summarize(dockerTail);
+  console.log("streams/query: tail=1000 grep=ERROR|WARN over a full 10k ring");
+  console.log(`  in process         p50 ${ms(a.median)}  p99 ${ms(a.p99)}`);
+  console.log(`  HTTP (end to end)  p50 ${ms(h.median)}  p99 ${ms(h.p99)}`);
+  console.log(`  baseline: Docker logs tail=1000  p50 ${ms(b.median)}  p99 ${ms(b.p99)}`);
+  console.log(
+    `  ratio HTTP/Docker  p50 ${(h.median / b.median).toFixed(3)}  p99 ${(h.p99 / b.p99).toFixed(3)}   (goal: p99 < 5 ms)`,
+  );
+}
+
+/**
+ * A log query (tail 1000, regex) over a full 10k-line ring, in process and over HTTP, `runs` times
+ * each, against `runs / 5` Docker logs API requests with tail=1000 of a container with 10k lines:
+ * milliseconds per query. Used by bench/gate too.
+ */
+export async function measureQuery(
+  runs: number,
+): Promise<{ inProcess: number[]; http: number[]; docker: number[] }> {
   const ring = new RingBuffer<LogLine>(10_000);
   for (let i = 0; i < 10_000; i++)
     ring.push({ ts: timestampOfMs(1e12 + i), stream: "stdout", container: "app", line: line(i) });
   const grep = compileGrep("ERROR|WARN");
-  const inProcess = await timeRuns(500, 50, () => queryRings([ring], { tail: 1000, grep }));
+  const inProcess = await timeRuns(runs, 50, () => queryRings([ring], { tail: 1000, grep }));
 
   const bus = new InProcessBus(nopLogger);
   const server = await startHttpServer({
@@ -79,7 +100,7 @@ async function benchQuery(): Promise<void> {
     ],
   });
   const url = `${server.address.url}/api/v1/projects/bench/streams/logs?tail=1000&grep=ERROR%7CWARN`;
-  const http = await timeRuns(500, 100, async () => (await fetch(url)).arrayBuffer());
+  const http = await timeRuns(runs, 100, async () => (await fetch(url)).arrayBuffer());
   await server.close();
 
   const c = await startContainer(
@@ -87,21 +108,11 @@ async function benchQuery(): Promise<void> {
     "seq 1 10000 | sed 's/$/ INFO request path=\\/api\\/v1\\/items took=3ms/'; exec sleep 3600",
   );
   await new Promise((r) => setTimeout(r, 1500));
-  const dockerTail = await timeRuns(100, 10, () =>
+  const dockerTail = await timeRuns(Math.max(20, Math.round(runs / 5)), 10, () =>
     c.logs({ stdout: true, stderr: true, timestamps: true, tail: 1000, follow: false }),
   );
   await c.remove({ force: true });
-
-  const a = summarize(inProcess);
-  const h = summarize(http);
-  const b = summarize(dockerTail);
-  console.log("streams/query: tail=1000 grep=ERROR|WARN over a full 10k ring");
-  console.log(`  in process         p50 ${ms(a.median)}  p99 ${ms(a.p99)}`);
-  console.log(`  HTTP (end to end)  p50 ${ms(h.median)}  p99 ${ms(h.p99)}`);
-  console.log(`  baseline: Docker logs tail=1000  p50 ${ms(b.median)}  p99 ${ms(b.p99)}`);
-  console.log(
-    `  ratio HTTP/Docker  p50 ${(h.median / b.median).toFixed(3)}  p99 ${(h.p99 / b.p99).toFixed(3)}   (goal: p99 < 5 ms)`,
-  );
+  return { inProcess, http, docker: dockerTail };
 }
 
 async function benchLatency(): Promise<void> {

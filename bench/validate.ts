@@ -24,6 +24,21 @@ function corpus(): string[] {
   });
 }
 
+/**
+ * Parse + validate of the 1000-file corpus against a bare `yaml` parse of the same texts, `runs`
+ * times each after 3 warm-ups: milliseconds per run. Pure CPU, no files. Used by bench/gate.
+ */
+export async function measureValidate(runs = RUNS): Promise<{ bare: number[]; validate: number[] }> {
+  const texts = corpus();
+  const bare = await timeRuns(runs, 3, () => {
+    for (const t of texts) for (const d of parseAllDocuments(t)) d.toJS();
+  });
+  const validate = await timeRuns(runs, 3, () => {
+    for (const [i, t] of texts.entries()) parseProjects(t, `p${i}.yaml`);
+  });
+  return { bare, validate };
+}
+
 export async function run(): Promise<void> {
   const texts = corpus();
   const dir = mkdtempSync(join(tmpdir(), "berth-bench-validate-"));

@@ -16,17 +16,17 @@ if [[ $# -eq 0 || "$*" == *kube* ]]; then
   kube_pid=$!
 fi
 bash scripts/test-env.sh up
+# promtool for the alert rules' unit tests, prometheus for their integration test
+bash scripts/prometheus.sh
 report=.cache/vitest-report.json
 rm -f "$report"
 rc=0
 BERTH_TEST_ENV_SKIP_SETUP=1 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || rc=$?
-# One closing line in the plain form CI reads: "N passed, N failed, N skipped".
+# One closing line in the plain form CI reads: "tests: N passed, N failed, N skipped; files: N
+# passed, N failed". A file whose beforeAll failed (or that failed to load) runs no test, so it
+# shows only in the file count.
 if [[ -f "$report" ]]; then
-  node -e '
-    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
-  ' "$report"
+  node scripts/test-summary.mjs "$report"
 fi
 if [[ -n "$kube_pid" ]] && ! wait "$kube_pid"; then
   echo "kube-env: the control plane did not come up; see .cache/kube-env-up.log" >&2

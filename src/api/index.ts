@@ -33,6 +33,8 @@ export type {
   Dependency,
   DependencyCondition,
   DesiredState,
+  EnvFromSource,
+  EnvVar,
   Phase,
   PortStatus,
   Project,
@@ -40,6 +42,10 @@ export type {
   ProjectStatus,
   Protocol,
   RestartPolicy,
+  SecretKeyRef,
+  VolumeMount,
+  VolumeRetain,
+  VolumeSpec,
 } from "./types.js";
 export { schemaValidator } from "./validator.js";
 export {

@@ -2,6 +2,7 @@ import { CORE_SCHEMA, loadAll } from "js-yaml";
 import { LineCounter, isMap, isScalar, parseAllDocuments, type Document, type Node } from "yaml";
 import { formatSpecError, type SpecError, type SpecErrorCode } from "./errors.js";
 import { explain } from "./messages.js";
+import { yamlErrorMessage } from "./yaml-errors.js";
 import { formatPath, pointerToPath, type FieldPath } from "./paths.js";
 import { checkRules } from "./rules.js";
 import { specHash } from "./hash.js";
@@ -121,7 +122,7 @@ export function parseLocated(text: string, file: string): ParseResult {
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [];
-  list.forEach((doc, index) => parseDocument(doc, index, file, lines, result));
+  list.forEach((doc, index) => parseDocument(doc, index, file, lines, result, text));
   return result;
 }
 
@@ -142,14 +143,13 @@ function parseDocument(
   file: string,
   lines: LineCounter,
   out: ParseResult,
+  text: string,
 ): void {
   const pos = (offset: number) => lines.linePos(offset);
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
       const p = pos(e.pos[0]);
-      out.errors.push(
-        at(file, p.line, p.col, "Syntax", `YAML syntax error: ${e.message.split("\n")[0] ?? ""}`),
-      );
+      out.errors.push(at(file, p.line, p.col, "Syntax", yamlErrorMessage(doc, e, lines, text)));
     }
     return;
   }

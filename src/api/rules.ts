@@ -14,7 +14,6 @@ export function checkRules(project: Project): RuleViolation[] {
   const out: RuleViolation[] = [];
   const containers = project.spec.containers;
   const firstName = new Map<string, number>();
-  const portNames = new Map<string, FieldPath>();
   const hostPorts = new Map<string, FieldPath>();
   containers.forEach((c, i) => {
     const base: FieldPath = ["spec", "containers", i];
@@ -25,7 +24,7 @@ export function checkRules(project: Project): RuleViolation[] {
         message: `"${c.name}" is already the name of spec.containers[${seen}]; container names must be unique`,
       });
     } else firstName.set(c.name, i);
-    checkPorts(c, base, portNames, hostPorts, out);
+    checkPorts(c, base, hostPorts, out);
     checkHealth(c, base, out);
     checkResources(c, base, out);
     checkUniqueItems(
@@ -35,6 +34,7 @@ export function checkRules(project: Project): RuleViolation[] {
       "environment variable",
       out,
     );
+    checkEnv(c, base, out);
     checkUniqueItems(
       c.volumes?.map((v) => v.mountPath),
       [...base, "volumes"],
@@ -44,6 +44,7 @@ export function checkRules(project: Project): RuleViolation[] {
     );
   });
   checkDependencies(containers, out);
+  checkVolumes(project, out);
   return out;
 }
 
@@ -57,11 +58,12 @@ function where(path: FieldPath): string {
 function checkPorts(
   c: ContainerSpec,
   base: FieldPath,
-  portNames: Map<string, FieldPath>,
   hostPorts: Map<string, FieldPath>,
   out: RuleViolation[],
 ): void {
   const containerPorts = new Map<string, number>();
+  // port names are unique per container, as in Kubernetes: two containers may each have "http"
+  const portNames = new Map<string, FieldPath>();
   c.ports?.forEach((p, j) => {
     const path: FieldPath = [...base, "ports", j];
     if (p.name !== undefined) {
@@ -69,7 +71,7 @@ function checkPorts(
       if (prev) {
         out.push({
           path: [...path, "name"],
-          message: `port name "${p.name}" is already used at ${where(prev)}; port names must be unique within a project`,
+          message: `port name "${p.name}" is already used at ${where(prev)}; port names must be unique within a container`,
         });
       } else portNames.set(p.name, path);
     }
@@ -165,5 +167,63 @@ function checkUniqueItems(
         message: `${what} "${v}" is already set at ${where(listPath)}[${prev}]; remove one`,
       });
     } else seen.set(v, i);
+  });
+}
+
+/** Each mount is a hostPath or a volume the project declares; volume names are unique. */
+function checkVolumes(project: Project, out: RuleViolation[]): void {
+  const declared = project.spec.volumes ?? [];
+  checkUniqueItems(
+    declared.map((v) => v.name),
+    ["spec", "volumes"],
+    "name",
+    "volume",
+    out,
+  );
+  const names = new Set(declared.map((v) => v.name));
+  project.spec.containers.forEach((c, i) => {
+    c.volumes?.forEach((v, j) => {
+      const path: FieldPath = ["spec", "containers", i, "volumes", j];
+      if ((v.hostPath === undefined) === (v.volume === undefined)) {
+        const found = v.hostPath === undefined ? "neither" : "both";
+        out.push({ path, message: `a mount needs exactly one of hostPath or volume, found ${found}` });
+      } else if (v.volume !== undefined && !names.has(v.volume)) {
+        const known = names.size ? `spec.volumes declares ${[...names].join(", ")}` : "spec.volumes is empty";
+        out.push({
+          path: [...path, "volume"],
+          message: `volume "${v.volume}" is not declared (${known}); add {name: ${v.volume}} to spec.volumes`,
+        });
+      }
+    });
+  });
+}
+
+/** An env entry has a value or a valueFrom with exactly one source. */
+function checkEnv(c: ContainerSpec, base: FieldPath, out: RuleViolation[]): void {
+  c.env?.forEach((e, j) => {
+    const path: FieldPath = [...base, "env", j];
+    const from = e.valueFrom;
+    if (!from) return;
+    if (e.value !== undefined && e.value !== "") {
+      out.push({ path: [...path, "value"], message: `"${e.name}" has both value and valueFrom; keep one` });
+      return;
+    }
+    const kinds = (["secret", "secretKeyRef"] as const).filter((k) => from[k] !== undefined);
+    if (kinds.length !== 1) {
+      const found = kinds.length === 0 ? "none" : "both";
+      out.push({
+        path: [...path, "valueFrom"],
+        message: `needs exactly one of secret or secretKeyRef, found ${found}`,
+      });
+      return;
+    }
+    const secret = from.secret;
+    if (secret && (secret.file === undefined) === (secret.env === undefined)) {
+      const found = secret.file === undefined ? "neither" : "both";
+      out.push({
+        path: [...path, "valueFrom", "secret"],
+        message: `needs exactly one of file or env, found ${found}`,
+      });
+    }
   });
 }

@@ -36,9 +36,47 @@ export interface ObjectMeta {
   uid?: string;
 }
 
+/**
+ * Where a secret's value comes from. Exactly one: a file (resolved like a volume's `hostPath`), a
+ * variable of the operator's own environment, or (`secretKeyRef`, kube mode) a key of a Kubernetes
+ * Secret in the project's namespace. The value itself never appears in a spec, status or message.
+ */
+export interface SecretSource {
+  file?: string;
+  env?: string;
+}
+
+/** A key of a Kubernetes Secret in the project's namespace, as in a Pod's `valueFrom`. */
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+}
+
+/** Where an environment variable's value comes from instead of `value`. */
+export interface EnvVarSource {
+  secret?: SecretSource;
+  secretKeyRef?: SecretKeyRef;
+}
+
+/** One environment variable: a plain `value`, or a value from a secret (`valueFrom`). */
 export interface EnvVar {
   name: string;
-  value: string;
+  value?: string;
+  valueFrom?: EnvVarSource;
+}
+
+/** An env file (dotenv) whose variables a container gets; `env` entries override them. */
+export interface EnvFromSource {
+  file: string;
+}
+
+/** What happens to a named volume when its project is deleted. */
+export type VolumeRetain = "Keep" | "Delete";
+
+/** A named volume of the project (Docker volume `berth-<ns>-<name>-<volume>`). */
+export interface VolumeSpec {
+  name: string;
+  retain: VolumeRetain;
 }
 
 export interface PortSpec {
@@ -48,8 +86,10 @@ export interface PortSpec {
   protocol: Protocol;
 }
 
+/** A mount: exactly one of a host directory (`hostPath`) or a named volume of the project (`volume`). */
 export interface VolumeMount {
-  hostPath: string;
+  hostPath?: string;
+  volume?: string;
   mountPath: string;
   readOnly: boolean;
 }
@@ -62,6 +102,8 @@ export interface Resources {
 export interface BuildSpec {
   context: string;
   dockerfile: string;
+  /** `--build-arg` values; covered by the build digest. */
+  args?: Record<string, string>;
 }
 
 export interface ExecAction {
@@ -105,6 +147,7 @@ export interface ContainerSpec {
   args?: string[];
   workingDir?: string;
   env?: EnvVar[];
+  envFrom?: EnvFromSource[];
   ports?: PortSpec[];
   volumes?: VolumeMount[];
   resources?: Resources;
@@ -126,6 +169,7 @@ export interface ProjectSpec {
   state: DesiredState;
   host?: string;
   containers: ContainerSpec[];
+  volumes?: VolumeSpec[];
   logs: LogsSpec;
   metrics: MetricsSpec;
 }
@@ -198,6 +242,7 @@ export const SCHEMA_KEY_MAPS = {
     state: "required",
     host: "optional",
     containers: "required",
+    volumes: "optional",
     logs: "required",
     metrics: "required",
   } satisfies KeyMap<ProjectSpec>,
@@ -210,6 +255,7 @@ export const SCHEMA_KEY_MAPS = {
     args: "optional",
     workingDir: "optional",
     env: "optional",
+    envFrom: "optional",
     ports: "optional",
     volumes: "optional",
     resources: "optional",
@@ -218,8 +264,30 @@ export const SCHEMA_KEY_MAPS = {
     dependsOn: "optional",
   } satisfies KeyMap<ContainerSpec>,
   "spec.containers[].dependsOn[]": { name: "required", condition: "required" } satisfies KeyMap<Dependency>,
-  "spec.containers[].build": { context: "required", dockerfile: "required" } satisfies KeyMap<BuildSpec>,
-  "spec.containers[].env[]": { name: "required", value: "required" } satisfies KeyMap<EnvVar>,
+  "spec.containers[].build": {
+    context: "required",
+    dockerfile: "required",
+    args: "optional",
+  } satisfies KeyMap<BuildSpec>,
+  "spec.volumes[]": { name: "required", retain: "required" } satisfies KeyMap<VolumeSpec>,
+  "spec.containers[].env[]": {
+    name: "required",
+    value: "optional",
+    valueFrom: "optional",
+  } satisfies KeyMap<EnvVar>,
+  "spec.containers[].env[].valueFrom": {
+    secret: "optional",
+    secretKeyRef: "optional",
+  } satisfies KeyMap<EnvVarSource>,
+  "spec.containers[].env[].valueFrom.secret": {
+    file: "optional",
+    env: "optional",
+  } satisfies KeyMap<SecretSource>,
+  "spec.containers[].env[].valueFrom.secretKeyRef": {
+    name: "required",
+    key: "required",
+  } satisfies KeyMap<SecretKeyRef>,
+  "spec.containers[].envFrom[]": { file: "required" } satisfies KeyMap<EnvFromSource>,
   "spec.containers[].ports[]": {
     name: "optional",
     containerPort: "required",
@@ -227,7 +295,8 @@ export const SCHEMA_KEY_MAPS = {
     protocol: "required",
   } satisfies KeyMap<PortSpec>,
   "spec.containers[].volumes[]": {
-    hostPath: "required",
+    hostPath: "optional",
+    volume: "optional",
     mountPath: "required",
     readOnly: "required",
   } satisfies KeyMap<VolumeMount>,

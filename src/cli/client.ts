@@ -135,12 +135,47 @@ export class DaemonClient {
     return this.write("POST", `${projectPath(namespace, name)}/restart`, options);
   }
 
+  /** `POST /api/v1/projects/{ns}/{name}/volumes/{volume}/reset`: empties a named volume. */
+  async resetVolume(
+    namespace: string,
+    name: string,
+    volume: string,
+  ): Promise<{ project: string; volume: string; dockerName: string; restarted: string[] }> {
+    const path = `${projectPath(namespace, name)}/volumes/${encodeURIComponent(volume)}/reset`;
+    return (await (await this.fetch("POST", path, { timeoutMs: 150_000 })).json()) as {
+      project: string;
+      volume: string;
+      dockerName: string;
+      restarted: string[];
+    };
+  }
+
   /**
    * A GET whose body the caller reads (log queries, `follow=true` streams); errors as above. With
    * `stream`, no deadline applies once the daemon has answered.
    */
   async getBody(path: string, options: { stream?: boolean } = {}): Promise<Response> {
     return this.fetch("GET", path, { timeoutMs: options.stream ? 0 : undefined });
+  }
+
+  /** A POST without a body whose JSON answer the caller reads (e.g. `/api/v1/gc`); errors as above. */
+  async postJson<T>(path: string, options: { timeoutMs?: number } = {}): Promise<T> {
+    return (await (await this.fetch("POST", path, { timeoutMs: options.timeoutMs })).json()) as T;
+  }
+
+  /**
+   * The WebSocket URL of an API path (`ws://` or `wss://`) and the headers that authorise it (the
+   * bearer token; no Origin, so the server's same-origin check passes), for streaming endpoints.
+   * `hint` is set when no token was found, for a refused upgrade's message.
+   */
+  async socketTarget(path: string): Promise<{ url: string; headers: Record<string, string>; hint?: string }> {
+    const credential = await this.credential();
+    const headers: Record<string, string> = {};
+    if (credential.token) headers["authorization"] = `Bearer ${credential.token}`;
+    const url = `${this.base.replace(/^http/, "ws")}${path}`;
+    const hint =
+      "tried" in credential && credential.tried.length ? missingTokenHint(credential.tried) : undefined;
+    return { url, headers, ...(hint ? { hint } : {}) };
   }
 
   private async write(

@@ -3,6 +3,9 @@ import { runApply, type ApplyCommandOptions } from "./apply.js";
 import { DaemonClient } from "./client.js";
 import { findToken, type CredentialSources } from "./credentials.js";
 import { runDescribe } from "./describe.js";
+import { runExec, type ExecCommandOptions } from "./exec.js";
+import { registerVolumeCommands } from "./volume.js";
+import { runGc, type GcCommandOptions } from "./gc.js";
 import { runGet, type GetOptions } from "./get.js";
 import type { CliIo } from "./io.js";
 import { runLogs, type LogsCommandOptions } from "./logs.js";
@@ -124,6 +127,53 @@ export function registerDaemonCommands(
     .action(async (name: string, opts: LogsCommandOptions, cmd: Command) => {
       result.code = await runLogs(client(cmd), name, opts, io);
     });
+
+  program
+    .command("exec")
+    .summary("run a command in a project's container")
+    .description(
+      "Run a command in a running container of a project (docker exec through the daemon), stream\n" +
+        "its output and exit with its exit code. Put the command after --.",
+    )
+    .argument("<project>", "project NAME or NAMESPACE/NAME")
+    .argument("<container>", "the container's name in the spec")
+    .argument("<command...>", "the command and its arguments")
+    .addOption(ns())
+    .option("-i, --interactive", "send stdin to the command", false)
+    .option("-t, --tty", "allocate a pseudo-terminal", false)
+    .addHelpText(
+      "after",
+      "\nExamples:\n  berth exec web api -- ls /\n  berth exec -it web api -- sh\n  berth exec web api -- sh -c 'echo $HOME'",
+    )
+    .action(
+      async (
+        project: string,
+        container: string,
+        command: string[],
+        opts: ExecCommandOptions,
+        cmd: Command,
+      ) => {
+        const streams = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+        result.code = await runExec(client(cmd), project, container, command, opts, streams);
+      },
+    );
+
+  program
+    .command("gc")
+    .summary("remove built images no container uses")
+    .description(
+      "Remove the images Berth built that no container uses, keeping the newest --keep of each\n" +
+        "project, and list the named volumes no project's spec claims (never removed).",
+    )
+    .option("--dry-run", "show what would be removed, remove nothing", false)
+    .option("--keep <n>", "unused built images kept per project", "2")
+    .addOption(new Option("-o, --output <format>", "output format").choices(["json"]))
+    .addHelpText("after", "\nExamples:\n  berth gc --dry-run\n  berth gc --keep 0")
+    .action(async (opts: GcCommandOptions, cmd: Command) => {
+      result.code = await runGc(client(cmd), opts, io);
+    });
+
+  registerVolumeCommands(program, io, result, client);
 
   program
     .command("dashboard")

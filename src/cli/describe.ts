@@ -5,7 +5,7 @@ import { ageOf } from "./duration.js";
 import type { CliIo } from "./io.js";
 import { resolveName } from "./names.js";
 import { renderTable } from "./table.js";
-import { formatSpecError, type ContainerStatus } from "../api/index.js";
+import { formatSpecError, type ContainerSpec, type ContainerStatus } from "../api/index.js";
 
 /** Recent transitions `describe` shows, newest last. */
 const TRANSITIONS_SHOWN = 10;
@@ -107,10 +107,12 @@ function containerDetails(v: ProjectView): string {
   const names = [...new Set([...v.spec.containers.map((c) => c.name), ...observed.keys()])];
   let out = "";
   for (const name of names) {
-    const deps = v.spec.containers.find((c) => c.name === name)?.dependsOn ?? [];
+    const spec = v.spec.containers.find((c) => c.name === name);
+    const deps = spec?.dependsOn ?? [];
     const lines: string[] = [];
     if (deps.length > 0)
       lines.push(`depends on: ${deps.map((d) => `${d.name} (${d.condition})`).join(", ")}`);
+    if (spec) lines.push(...sourceLines(spec));
     const c = observed.get(name);
     if (c) lines.push(...reasonLines(c));
     if (lines.length > 0) out += `  ${name}:\n${lines.map((l) => `    ${l}\n`).join("")}`;
@@ -150,4 +152,27 @@ function pairs(map: Record<string, string>): string {
 
 function indentRest(text: string, by: number): string {
   return text.split("\n").join(`\n${" ".repeat(by)}`);
+}
+
+/**
+ * Where a container's environment and named volumes come from: env files, and each secret as
+ * `<secret from ./secrets/pg>` (a value is never shown: the spec holds only the reference).
+ */
+function sourceLines(spec: ContainerSpec): string[] {
+  const lines: string[] = [];
+  for (const f of spec.envFrom ?? []) lines.push(`env file: ${f.file}`);
+  for (const e of spec.env ?? []) {
+    const from = e.valueFrom;
+    if (!from) continue;
+    const where = from.secret?.file
+      ? from.secret.file
+      : from.secret?.env
+        ? `$${from.secret.env}`
+        : `Secret ${from.secretKeyRef?.name ?? ""} key ${from.secretKeyRef?.key ?? ""}`;
+    lines.push(`env ${e.name}: <secret from ${where}>`);
+  }
+  for (const m of spec.volumes ?? [])
+    if (m.volume !== undefined)
+      lines.push(`volume ${m.volume}: ${m.mountPath}${m.readOnly ? " (read-only)" : ""}`);
+  return lines;
 }

@@ -10,6 +10,7 @@ import { runCommand } from "./run.js";
 import { berthVersion } from "../util/version.js";
 export { berthVersion };
 import { runValidate, type ValidateOptions } from "./validate.js";
+import { importCommand } from "./import-compose.js";
 
 /** The environment variables the CLI reads, once, in {@link main}. */
 export interface CliEnv {
@@ -19,6 +20,8 @@ export interface CliEnv {
   readonly DOCKER_HOST?: string | undefined;
   readonly XDG_STATE_HOME?: string | undefined;
   readonly HOME?: string | undefined;
+  /** Any other variable (`berth run` hands them to `valueFrom.secret.env`). */
+  readonly [name: string]: string | undefined;
 }
 
 /** Settings {@link buildProgram} takes instead of reading the environment itself. */
@@ -58,7 +61,7 @@ export function buildProgram(io: CliIo, result: { code: number }, settings: Prog
     .option("-q, --quiet", "print only errors and the summary", false)
     .addHelpText("after", "\nExamples:\n  berth validate examples\n  berth validate -o json project.yaml")
     .action(async (paths: string[], opts: ValidateOptions) => {
-      result.code = await runValidate(paths, opts, io);
+      result.code = await runValidate(paths, opts, io, settings.env ?? {});
     });
 
   registerDaemonCommands(program, io, result, {
@@ -70,6 +73,7 @@ export function buildProgram(io: CliIo, result: { code: number }, settings: Prog
   });
 
   program.addCommand(runCommand(io, result, settings.env ?? {}));
+  program.addCommand(importCommand(io, result, settings.env ?? {}));
   program.addCommand(
     mcpCommand(result, settings.env ?? {}, { stdin: process.stdin, stdout: process.stdout }, io),
   );

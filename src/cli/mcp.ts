@@ -36,6 +36,8 @@ interface McpFlags {
   nats?: string;
   logLevel: string;
   logFormat: string;
+  mcpReadOnly?: boolean;
+  mcpToolsets?: string;
 }
 
 /**
@@ -70,6 +72,8 @@ export function mcpCommand(result: { code: number }, env: RunEnv, stdio: StdioSt
     .option("--docker <url>", "Docker endpoint (env DOCKER_HOST)")
     .option("--redis <url>", "Redis for the shared port registry (env BERTH_REDIS_URL); optional")
     .option("--nats <url>", "publish logs, metrics and events to NATS")
+    .option("--mcp-read-only", "offer the read tools only; writes are refused")
+    .option("--mcp-toolsets <list>", "tool groups offered: read, write, exec, import (default all)")
     .addOption(logLevel)
     .addOption(logFormat)
     .addHelpText(
@@ -118,6 +122,7 @@ async function serve(flags: McpFlags, env: RunEnv, stdio: StdioStreams, io: CliI
       metrics: mcpMetrics(manager.registry),
       logger,
       version: berthVersion(),
+      access: options.mcp,
     };
     await serveStdio(deps, stdio, stop.signal);
     stop.abort();
@@ -152,7 +157,7 @@ async function proxy(
         reason: found.reason,
       });
   }
-  await proxyStdio(url, token, stdio, logger, signal);
+  await proxyStdio(url, token, stdio, logger, signal, options.mcp);
   return 0;
 }
 
@@ -172,6 +177,8 @@ function runFlags(flags: McpFlags): RunFlags {
     ...RUN_FLAG_DEFAULTS,
     dir: flags.dir,
     http: flags.http,
+    ...(flags.mcpReadOnly ? { mcpReadOnly: true } : {}),
+    ...(flags.mcpToolsets !== undefined ? { mcpToolsets: flags.mcpToolsets } : {}),
     ...(flags.token !== undefined ? { token: flags.token } : {}),
     ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}),
     portRange: flags.portRange,

@@ -60,6 +60,11 @@ export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Co
       "--no-auth",
       "serve the HTTP API without a token (loopback only; any local user can then drive Berth)",
     )
+    .option("--mcp-read-only", "the MCP tools on /mcp are the read tools only; writes are refused")
+    .option(
+      "--mcp-toolsets <list>",
+      "MCP tool groups offered on /mcp, comma-separated: read, write, exec, import (default all)",
+    )
     .option(
       "--allowed-host <name>",
       "also answer to this Host name, e.g. berth.internal, or .example.com for its subdomains (repeatable)",
@@ -100,11 +105,23 @@ export function runCommand(io: CliIo, result: { code: number }, env: RunEnv): Co
       DEFAULTS.stopTimeout,
     )
     .option("--resync <duration>", "re-check every project this often", DEFAULTS.resync)
+    .option("--gc-interval <duration>", "remove unused built images this often (default: never)")
+    .option("--gc-keep <n>", "unused built images --gc-interval keeps per project (default 2)")
     .option(
       "--allow-host-path <dir>",
       "also allow volume hostPaths under this directory (repeatable)",
       collect,
       DEFAULTS.allowHostPath,
+    )
+    .option(
+      "--allocate-ports",
+      "compose files: allocate Berth's stable host ports instead of their fixed ones",
+    )
+    .option(
+      "--profile <name>",
+      "compose files: enable this profile (repeatable; env COMPOSE_PROFILES)",
+      collect,
+      [],
     )
     .option(
       "--nats <url>",

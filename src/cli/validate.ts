@@ -1,5 +1,7 @@
-import { resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { collectSpecFiles, formatSpecError, loadSpecFiles, projectKey } from "../api/index.js";
+import { isComposeFile, parseComposeSpec } from "../compose/index.js";
 import type { CliIo } from "./io.js";
 import { CliError } from "./io.js";
 
@@ -17,6 +19,7 @@ export async function runValidate(
   paths: readonly string[],
   opts: ValidateOptions,
   io: CliIo,
+  env: Readonly<Record<string, string | undefined>> = {},
 ): Promise<number> {
   const { files, missing } = await collectSpecFiles(paths.map((p) => resolve(p)));
   if (missing.length > 0) {
@@ -24,7 +27,17 @@ export async function runValidate(
     throw new CliError(`no such file or directory: ${shown.join(", ")}`);
   }
   if (files.length === 0) throw new CliError(`no .yaml or .yml files under ${paths.join(", ")}`);
-  const result = loadSpecFiles(files);
+  const result = loadSpecFiles(files.filter((f) => !isComposeFile(f)));
+  // compose files are projects too, as `berth run --dir` reads them
+  for (const f of files.filter(isComposeFile)) {
+    const parsed = parseComposeSpec(f, readFileSync(f, "utf8"), (p) => relative(process.cwd(), p) || p, {
+      env: () => env,
+      allocatePorts: false,
+    }).result;
+    result.files.push(f);
+    result.projects.push(...parsed.projects);
+    result.errors.push(...parsed.errors);
+  }
   const valid = result.errors.length === 0;
   if (opts.output === "json") {
     const projects = result.projects.map((p) => ({

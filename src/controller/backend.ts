@@ -28,6 +28,8 @@ export interface DesiredBackend {
   ready(): boolean;
   /** Resolves once the initial desired state is loaded. */
   synced(): Promise<void>;
+  /** True while the desired state's server answers (kube mode: the apiserver); default: no such server. */
+  connected?(): boolean;
   /** What keeps part of the desired state from being watched; default none. */
   watchProblems?(): readonly SpecWatchCondition[];
   /**
@@ -45,6 +47,15 @@ export interface DesiredBackend {
   run?(make: () => Controller, signal: AbortSignal): { done: Promise<void>; handle: ControllerHandle };
   /** Called once everything has stopped. */
   close?(): Promise<void>;
+  /**
+   * A key of a Secret in a namespace (kube mode, for `valueFrom.secretKeyRef`); undefined when the
+   * Secret or the key does not exist. Default: no Secrets.
+   */
+  readSecret?(
+    namespace: string,
+    ref: { name: string; key: string },
+    signal?: AbortSignal,
+  ): Promise<string | undefined>;
 }
 
 /** What a backend is built from: the parts of the operator it reads status and writes metrics with. */

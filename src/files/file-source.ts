@@ -17,6 +17,12 @@ import {
   type SpecReadFailure,
   type SpecWatchCondition,
 } from "../api/index.js";
+import {
+  formatFinding,
+  isComposeFile,
+  parseComposeSpec,
+  type ComposeSourceOptions,
+} from "../compose/index.js";
 
 /** Default of {@link FileSourceOptions.maxEntries}. */
 export const MAX_WATCHED_ENTRIES = 20_000;
@@ -46,6 +52,11 @@ export interface FileSourceOptions {
   readTimeoutMs?: number;
   /** Replaces the file reader (tests); default {@link readSpecFile} with the watched root. */
   readSpec?: SpecFileReader;
+  /**
+   * How compose files (`compose.yaml`, `docker-compose.yml`, ...) of the directory load; each is a
+   * project. Default: the process environment is not read, fixed host ports are honoured.
+   */
+  compose?: ComposeSourceOptions;
   /** Replaces the watcher factory (tests); default chokidar's `watch`. */
   watch?: WatcherFactory;
   /** Clock of the problems' transition times. */
@@ -268,7 +279,7 @@ export class FileSource implements Source, SpecHandOver {
       // the same content as the store's, e.g. a write the spec writer handed over: nothing to parse
       if (this.opts.store.content(abs)?.digest === digest) return;
       const offered = this.marks.offered(abs, digest); // a write waiting for this read
-      this.record(abs, digest, offered ?? parseProjects(text, this.display(abs)), enqueue);
+      this.record(abs, digest, offered ?? this.parse(abs, text), enqueue);
       return;
     }
     if (text.missing) return; // deleted before it was read; its unlink event follows
@@ -281,6 +292,16 @@ export class FileSource implements Source, SpecHandOver {
       message: text.message,
     };
     this.record(abs, undefined, { projects: [], errors: [error] }, enqueue);
+  }
+
+  /** A spec file's parse; a compose file is loaded and converted, its loss report's warnings logged. */
+  private parse(abs: string, text: string): ParseResult {
+    if (!isComposeFile(abs)) return parseProjects(text, this.display(abs));
+    const opts = this.opts.compose ?? { env: () => ({}), allocatePorts: false };
+    const { result, warnings } = parseComposeSpec(abs, text, this.display, opts);
+    for (const w of warnings)
+      this.opts.logger.info("compose key not carried over", { finding: formatFinding(w) });
+    return result;
   }
 
   /** Puts a file's parse into the store, logging its errors, and queues the keys that changed. */

@@ -24,6 +24,7 @@ import {
   type ParseResult,
   parseProjects,
   ProjectNotFoundError,
+  type ProjectOrigin,
   type ProjectPatch,
   projectKey,
   RESTARTED_AT_ANNOTATION,
@@ -35,6 +36,7 @@ import {
   keyOf,
   splitKey,
 } from "../api/index.js";
+import { isComposeFile } from "../compose/index.js";
 
 /** Options of a {@link FileSpecWriter}. */
 export interface FileSpecWriterOptions {
@@ -100,6 +102,7 @@ export class FileSpecWriter implements SpecWriter {
     const keys = items.map((i) => projectKey(i.project));
     const dup = keys.find((k, i) => keys.indexOf(k) !== i);
     if (dup) throw new BadRequestError(`project ${dup} appears twice in the request`, "apply it once");
+    for (const key of keys) refuseCompose(key, this.desired.get(key)?.origin);
     return this.locks.run(
       keys.map((k) => `key:${k}`),
       async () => {
@@ -167,6 +170,7 @@ export class FileSpecWriter implements SpecWriter {
     edit: (file: YamlFile, index: number) => Edit,
   ): Promise<WriteResult> {
     const { namespace, name } = splitKey(key);
+    refuseCompose(key, this.desired.get(key)?.origin);
     return this.locks.run([`key:${key}`], async () => {
       const since = this.commits.now();
       const [location] = await this.locator.locateAll([key]);
@@ -350,4 +354,14 @@ function requireValid(parsed: ParseResult, key: string): void {
     (e) => e.project !== undefined && keyOf(e.project.namespace, e.project.name) === key,
   );
   throw new SpecInvalidError(own.length > 0 ? own : parsed.errors);
+}
+
+/** A project that comes from a compose file is edited there, not through the Project API. */
+function refuseCompose(key: string, origin: ProjectOrigin | undefined): void {
+  if (origin?.kind !== "file" || !isComposeFile(origin.path)) return;
+  const path = origin.path;
+  throw new BadRequestError(
+    `project ${key} comes from the compose file ${path}; Berth does not rewrite compose files`,
+    "edit the compose file (it reconciles on save), or convert it with `berth import compose` and edit the Project spec",
+  );
 }

@@ -16,6 +16,7 @@ export type Handler = (ctx: RequestContext) => Promise<void> | void;
 
 interface Route {
   method: string;
+  pattern: string;
   segments: string[];
   handler: Handler;
 }
@@ -30,8 +31,25 @@ export class Router {
 
   /** Registers a route; later registrations never shadow earlier ones. */
   on(method: string, pattern: string, handler: Handler): this {
-    this.routes.push({ method, segments: split(pattern), handler });
+    this.routes.push({ method, pattern, segments: split(pattern), handler });
     return this;
+  }
+
+  /**
+   * The pattern of the first route whose path matches (`/api/v1/projects/:namespace/:name`),
+   * whatever its method; undefined for an unknown or malformed path. Never throws. For metric
+   * labels, which must carry templates, never raw paths.
+   */
+  patternOf(pathname: string): string | undefined {
+    const parts = split(pathname);
+    for (const route of this.routes) {
+      try {
+        if (matchSegments(route.segments, parts)) return route.pattern;
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
   }
 
   /** Finds the handler for a request; throws HttpError 404/405/400. */

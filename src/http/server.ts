@@ -10,6 +10,7 @@ import { RequestGuard } from "./guard.js";
 import { LOGIN_PATHS, loginUrl, registerLoginRoutes } from "./login.js";
 import { sendJson, sendText } from "./respond.js";
 import { Router } from "./router.js";
+import { UNMATCHED_ROUTE, type HttpRequestMetrics } from "./request-metrics.js";
 import { registerApiRoutes, type ProjectApi } from "./routes.js";
 import { Sessions } from "./session.js";
 import type { UpgradeHandler } from "./ws-logs.js";
@@ -26,6 +27,13 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Answers /readyz: true once the daemon has finished its initial sync. */
   ready: () => boolean;
+  /**
+   * Why the daemon is not ready although its initial sync is done (Docker unreachable), or
+   * undefined when nothing is wrong; /readyz answers 503 with it. Default: never.
+   */
+  unreadyReason?: () => string | undefined;
+  /** Records each request's duration by route template (berth_http_request_duration_seconds). */
+  requestMetrics?: HttpRequestMetrics;
   /**
    * Who may use the server: the holder of `token` (every route but /healthz, /readyz, /login and
    * the dashboard's page and assets needs it, or a dashboard session), or anyone who can reach it
@@ -75,15 +83,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   let baseUrl = "";
   const router = new Router()
     .on("GET", "/healthz", ({ res }) => sendText(res, 200, "ok\n"))
-    .on("GET", "/readyz", ({ res }) =>
-      options.ready()
-        ? sendText(res, 200, "ok\n")
-        : sendText(
-            res,
-            503,
-            "not ready: the initial sync of the desired state and Docker is still running\n",
-          ),
-    )
+    .on("GET", "/readyz", ({ res }) => {
+      if (!options.ready())
+        return sendText(
+          res,
+          503,
+          "not ready: the initial sync of the desired state and Docker is still running\n",
+        );
+      const reason = options.unreadyReason?.();
+      return reason === undefined ? sendText(res, 200, "ok\n") : sendText(res, 503, `not ready: ${reason}\n`);
+    })
     .on("GET", "/metrics", async ({ res }) => {
       const body = await options.registry.metrics();
       sendText(res, 200, body, options.registry.contentType);
@@ -153,7 +162,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         if (res.writableFinished) dropIdle();
         else res.once("finish", dropIdle);
       }
-      const ms = Math.round((performance.now() - started) * 10) / 10;
+      const elapsed = performance.now() - started;
+      if (options.requestMetrics) {
+        const route = router.patternOf(url.pathname) ?? UNMATCHED_ROUTE;
+        const observe = () =>
+          options.requestMetrics?.observe(
+            route,
+            req.method ?? "GET",
+            res.statusCode,
+            (performance.now() - started) / 1000,
+          );
+        if (res.writableFinished || res.destroyed) observe();
+        else res.once("close", observe);
+      }
+      const ms = Math.round(elapsed * 10) / 10;
       options.logger.debug("http request", {
         method: req.method,
         path: url.pathname,

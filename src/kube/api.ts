@@ -64,11 +64,19 @@ export interface LeasesApi {
   replace(lease: Lease): Promise<Lease>;
 }
 
+/** core/v1 Secrets, read one key at a time (`env[].valueFrom.secretKeyRef`). */
+export interface SecretsApi {
+  /** The decoded value of `key` of Secret `namespace/name`; undefined when the Secret or key is missing. */
+  getKey(namespace: string, name: string, key: string): Promise<string | undefined>;
+}
+
 /** Everything Berth calls on the apiserver. */
 export interface KubeApis {
   projects: ProjectsApi;
   events: EventsApi;
   leases: LeasesApi;
+  /** Secrets for secretKeyRef; absent: no Secret is read. */
+  secrets?: SecretsApi;
   /** The apiserver's URL, for logs and messages. */
   server: string;
 }

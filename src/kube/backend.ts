@@ -19,7 +19,7 @@ import type {
   DesiredBackend,
 } from "../controller/backend.js";
 import type { KubeBackendOptions } from "./options.js";
-import type { KubeApis } from "./api.js";
+import type { KubeApis, SecretsApi } from "./api.js";
 import { createKubeApis, IN_CLUSTER_NAMESPACE_FILE, loadKubeConfig } from "./client-node.js";
 import { KubeDesiredStore } from "./desired.js";
 import { EventRecorder } from "./events.js";
@@ -165,8 +165,10 @@ function assembleKube(ctx: BackendContext, kube: KubeBackendOptions, apis: KubeA
     sources: [kubeSource],
     covers: (key) => kube.namespace === undefined || key.startsWith(`${kube.namespace}/`),
     ready: () => watch.isSynced,
+    connected: () => watch.connected,
     synced: () => watch.synced(),
     wrapReconcile: (reconcile) => withCleanupFinalizer(reconcile, { api: apis.projects, store, logger }),
+    ...(apis.secrets ? { readSecret: secretReader(apis.secrets) } : {}),
     run,
     close: async () => {
       await watch.stopped();
@@ -236,4 +238,9 @@ function kubeMetrics(registry: Registry, leaseName: string) {
       registers: [registry],
     }),
   };
+}
+
+/** Reads one key of a Secret; an apiserver failure says which Secret, never what it holds. */
+function secretReader(api: SecretsApi): NonNullable<DesiredBackend["readSecret"]> {
+  return (namespace, ref) => api.getKey(namespace, ref.name, ref.key);
 }

@@ -17,7 +17,7 @@ import {
   type CoreV1Event,
   type V1Lease,
 } from "@kubernetes/client-node";
-import type { EventsApi, KubeApis, LeasesApi, ProjectsApi, WatchOptions } from "./api.js";
+import type { EventsApi, KubeApis, LeasesApi, ProjectsApi, SecretsApi, WatchOptions } from "./api.js";
 import { KubeApiError } from "./errors.js";
 import {
   PROJECTS,
@@ -201,7 +201,23 @@ export function createKubeApis(kc: KubeConfig, options: KubeApisOptions = {}): K
       ),
   };
 
-  return { projects, events, leases, server: kc.getCurrentCluster()?.server ?? "" };
+  const secrets: SecretsApi = {
+    getKey: (namespace, name, key) =>
+      // the message names the Secret, never its data
+      call(`get secret ${namespace}/${name}`, async () => {
+        try {
+          const secret = await core.readNamespacedSecret({ namespace, name });
+          const data = secret.data?.[key];
+          if (data !== undefined) return Buffer.from(data, "base64").toString("utf8");
+          return secret.stringData?.[key];
+        } catch (err) {
+          if (err instanceof ApiException && err.code === 404) return undefined;
+          throw err;
+        }
+      }),
+  };
+
+  return { projects, events, leases, secrets, server: kc.getCurrentCluster()?.server ?? "" };
 }
 
 /** One watch stream of projects; see ProjectsApi.watch. */

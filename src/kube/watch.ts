@@ -67,6 +67,7 @@ export class ListWatch {
   private markSynced: () => void = () => {};
   private readonly syncedPromise: Promise<void>;
   private running: Promise<void> | undefined;
+  private apiUp = false;
 
   constructor(private readonly o: ListWatchOptions) {
     this.clock = o.clock ?? systemClock;
@@ -103,6 +104,11 @@ export class ListWatch {
     return this.running ?? Promise.resolve();
   }
 
+  /** True while the last list or watch of the apiserver succeeded (false until the first list). */
+  get connected(): boolean {
+    return this.apiUp;
+  }
+
   private async run(signal: AbortSignal): Promise<void> {
     let needList = true;
     let failures = 0;
@@ -110,6 +116,7 @@ export class ListWatch {
       try {
         if (needList) {
           await this.list(signal);
+          this.apiUp = true;
           needList = false;
           failures = 0;
           if (signal.aborted) break;
@@ -134,6 +141,7 @@ export class ListWatch {
           continue;
         }
         failures++;
+        this.apiUp = false;
         const delay = this.backoff(failures);
         this.o.logger.warn(
           needList ? "listing projects failed; retrying" : "project watch failed; restarting it",
@@ -194,6 +202,7 @@ export class ListWatch {
     };
     const onEvent = (ev: WatchEvent) => {
       if (failure || inner.signal.aborted) return;
+      this.apiUp = true;
       arm();
       if (ev.type === "ERROR") {
         const code = ev.object.code ?? 0;

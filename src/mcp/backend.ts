@@ -8,6 +8,7 @@ import type { LogLine } from "../streams/log-line.js";
 import type { SeriesPoint } from "../streams/metrics-sampler.js";
 import type { LogQuery } from "../streams/query.js";
 import type { ObservedContainer } from "../runtime/observed.js";
+import type { ExecRequest, ExecResult } from "../service/exec.js";
 
 /** The reads and writes behind the MCP tools; all synchronous reads are cache reads. */
 export interface McpBackend {
@@ -20,4 +21,10 @@ export interface McpBackend {
   observed(projectKey: string): readonly ObservedContainer[];
   /** `--publish-address`, for dry-run plans. */
   publishAddress: string;
+  /** The latest result of Berth's own probe (httpGet/tcpSocket) of a container, if it has one. */
+  probe?(projectKey: string, container: string): { ok: boolean; message: string } | undefined;
+  /** Calls `listener` with the key of each project whose status changes; returns the unsubscribe. */
+  watch?(listener: (key: string) => void): () => void;
+  /** Runs a bounded command in a container (exec_in_container); absent where exec is not wired. */
+  exec?(req: ExecRequest): Promise<ExecResult>;
 }

@@ -3,7 +3,7 @@
  * the model, and the same as JSON (`{"error": {...}}`) in a second text block for programs.
  * Protocol errors (unknown tool, malformed arguments) are not made here; see server.ts.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { ProjectService } from "../service/service.js";
 import type { Logger } from "../util/logger.js";
 import { closestKeys } from "./suggest.js";

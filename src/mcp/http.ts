@@ -1,27 +1,40 @@
 /**
- * Streamable HTTP at `/mcp` on the daemon's HTTP server. Stateful sessions: an initialize request
- * creates one McpServer and one transport for that client alone, found again by the
- * `Mcp-Session-Id` header; nothing is shared between clients. Sessions end on DELETE, when the
- * daemon stops, after `idleMs` without a request, or (the least recently used idle one) when
- * `maxSessions` are open. Sessions, not a server per request, because cancellation and progress
- * of a long call (wait_for_project) need the request and its notifications in one server.
+ * Streamable HTTP at `/mcp` on the daemon's HTTP server, for both generations of clients:
+ *
+ * - 2026-07-28 requests (a per-request `_meta` envelope) are stateless: the SDK's
+ *   `createMcpHandler` answers each with a fresh server; progress rides the request's own SSE
+ *   stream and closing that stream cancels the call. Change notifications of the project
+ *   resources go out on `subscriptions/listen` streams.
+ * - 2025-era requests (2025-11-25, 2025-06-18) keep their sessions: `initialize` creates one
+ *   server and transport for that client alone, found again by `Mcp-Session-Id`. Sessions end on
+ *   DELETE, when the daemon stops, after `idleMs` without a request, or (the least recently used
+ *   idle one) when `maxSessions` are open.
+ *
  * Host and Origin are checked first (origin.ts); the bearer token is the HTTP server's.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  WebStandardStreamableHTTPServerTransport,
+  type McpHttpHandler,
+  type McpServer,
+} from "@modelcontextprotocol/server";
 import { readBody } from "../http/body.js";
 import { HttpError } from "../http/errors.js";
 import type { RequestContext, Router } from "../http/router.js";
+import { FULL_ACCESS, narrowed } from "./access.js";
 import { checkOrigin, type HostPolicy } from "./origin.js";
+import { watchResources } from "./resource-events.js";
 import { createMcpServer, type McpServerDeps } from "./server.js";
+import { sendWebResponse, webRequest } from "./web.js";
 
 /** The path the endpoint serves. */
 export const MCP_PATH = "/mcp";
 
-/** Largest request body; tool arguments are limited to 1 MiB separately (server.ts). */
+/** Largest request body; tool arguments are limited to 1 MiB separately (call.ts). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Options of {@link McpHttpEndpoint}. */
@@ -36,17 +49,19 @@ export interface McpHttpOptions {
 
 interface Session {
   server: McpServer;
-  transport: StreamableHTTPServerTransport;
+  transport: WebStandardStreamableHTTPServerTransport;
   lastActive: number;
   inFlight: number;
 }
 
-/** The `/mcp` endpoint and its sessions. */
+/** The `/mcp` endpoint: the stateless 2026-07-28 handler and the 2025-era sessions. */
 export class McpHttpEndpoint {
   private readonly sessions = new Map<string, Session>();
   private readonly idleMs: number;
   private readonly maxSessions: number;
   private readonly sweeper: ReturnType<typeof setInterval>;
+  private readonly modern: McpHttpHandler;
+  private readonly unwatch: () => void;
 
   constructor(
     private readonly deps: McpServerDeps,
@@ -56,9 +71,24 @@ export class McpHttpEndpoint {
     this.maxSessions = options.maxSessions ?? 1000;
     this.sweeper = setInterval(() => this.sweep(Date.now()), Math.min(60_000, this.idleMs));
     this.sweeper.unref();
+    this.modern = createMcpHandler(
+      (ctx) => createMcpServer(this.depsFor(ctx.requestInfo?.headers), ctx.era),
+      {
+        legacy: "reject",
+        maxRequestBodySize: MAX_BODY_BYTES,
+        onerror: (err) => deps.logger.debug("mcp request refused", { err: err.message }),
+      },
+    );
+    this.unwatch = watchResources(deps.backend, {
+      updated: (uri) => this.modern.notify.resourceUpdated(uri),
+      listChanged: () => {
+        this.modern.notify.resourcesChanged();
+        for (const s of this.sessions.values()) s.server.sendResourceListChanged();
+      },
+    });
   }
 
-  /** Open sessions. */
+  /** Open 2025-era sessions. */
   get size(): number {
     return this.sessions.size;
   }
@@ -69,12 +99,16 @@ export class McpHttpEndpoint {
     router.on("POST", MCP_PATH, handle).on("GET", MCP_PATH, handle).on("DELETE", MCP_PATH, handle);
   }
 
-  /** Closes every session (their open streams end). */
+  /** Closes every session and open stream. */
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    this.unwatch();
     const all = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.all(all.map((s) => s.server.close().catch(() => undefined)));
+    await Promise.all([
+      this.modern.close().catch(() => undefined),
+      ...all.map((s) => s.server.close().catch(() => undefined)),
+    ]);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -87,14 +121,20 @@ export class McpHttpEndpoint {
         "connect to http://127.0.0.1:<port>/mcp (or a name given with --allowed-host); browsers on other sites are refused",
       );
     }
+    let text: string | undefined;
     let body: unknown;
     if (req.method === "POST") {
-      const text = await readBody(req, MAX_BODY_BYTES);
+      text = await readBody(req, MAX_BODY_BYTES);
       try {
         body = JSON.parse(text) as unknown;
       } catch {
         return jsonRpcError(res, 400, -32700, "Parse error: the body is not JSON");
       }
+    }
+    const request = webRequest(req, res, text);
+    const legacy = await isLegacyRequest(request, body, { maxRequestBodySize: MAX_BODY_BYTES });
+    if (!legacy) {
+      return sendWebResponse(res, await this.modern.fetch(request, { parsedBody: body }));
     }
     const id = header(req, "mcp-session-id");
     let session = id !== undefined ? this.sessions.get(id) : undefined;
@@ -107,27 +147,33 @@ export class McpHttpEndpoint {
           res,
           400,
           -32000,
-          "Bad Request: send initialize first, then Mcp-Session-Id with each request",
+          "Bad Request: send initialize first (2025-era clients), then Mcp-Session-Id with each request; or send 2026-07-28 requests with their _meta envelope",
         );
       }
-      session = await this.open();
+      session = await this.open(this.depsFor(request.headers));
     }
     session.inFlight++;
     session.lastActive = Date.now();
     try {
-      await session.transport.handleRequest(req, res, body);
+      await sendWebResponse(res, await session.transport.handleRequest(request, { parsedBody: body }));
     } finally {
       session.inFlight--;
       session.lastActive = Date.now();
     }
   }
 
-  private async open(): Promise<Session> {
+  /** The server deps for a request: this endpoint's access, narrowed by the client's headers. */
+  private depsFor(headers: Headers | undefined): McpServerDeps {
+    const access = narrowed(this.deps.access ?? FULL_ACCESS, headers);
+    return access === this.deps.access ? this.deps : { ...this.deps, access };
+  }
+
+  private async open(deps: McpServerDeps): Promise<Session> {
     if (this.sessions.size >= this.maxSessions) this.evictOne();
-    const server = createMcpServer(this.deps);
+    const server = createMcpServer(deps, "legacy");
     const session: Session = {
       server,
-      transport: new StreamableHTTPServerTransport({
+      transport: new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (sid) => {
           this.sessions.set(sid, session);

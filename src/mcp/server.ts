@@ -1,154 +1,92 @@
 /**
- * The Berth MCP server: one McpServer with the tools of tools/, for one client connection. The
- * tools/call handler is Berth's own so that the two error channels stay apart: an unknown tool,
- * arguments that do not match the input schema, and arguments over 1 MiB are JSON-RPC errors
- * (InvalidParams); a failed operation is a tool result with `isError: true` (errors.ts).
+ * The Berth MCP server: one McpServer (SDK v2) with the tools of tools/, the project resources
+ * and the debug prompt, made fresh for each serving unit (an HTTP request of the 2026-07-28
+ * protocol, an HTTP session of a 2025-era client, a stdio connection). The tools/call handler is
+ * Berth's own (call.ts) so that the two error channels stay apart.
  */
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { CallToolRequestSchema, ErrorCode, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { z } from "zod";
-import type { Logger } from "../util/logger.js";
-import type { McpBackend } from "./backend.js";
-import { errorResult } from "./errors.js";
-import type { McpMetrics } from "./metrics.js";
-import type { AnyTool, ToolContext } from "./tool.js";
+import { McpServer, type CacheHint, type Tool as ListedTool } from "@modelcontextprotocol/server";
+import { FULL_ACCESS, refusal, type McpAccess } from "./access.js";
+import { handleToolCall, type McpServerDeps } from "./call.js";
+import { registerPrompts } from "./prompts.js";
+import { registerLegacySubscriptions } from "./resource-events.js";
+import { registerResources } from "./resources.js";
+import type { AnyTool } from "./tool.js";
+import { listedTool } from "./tool-list.js";
 import { TOOLS } from "./tools/index.js";
 
-/** Largest accepted tool arguments, as JSON. */
-export const MAX_INPUT_BYTES = 1024 * 1024;
-
-/**
- * A JSON-RPC error for a malformed call. Its message goes over the wire as it is (McpError would
- * prefix it, and the client's McpError prefixes it again).
- */
-class ProtocolError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** What every server of a process shares: the backend, metrics and logger. */
-export interface McpServerDeps {
-  backend: McpBackend;
-  metrics: McpMetrics;
-  logger: Logger;
-  version: string;
-}
+export { MAX_INPUT_BYTES, type McpServerDeps } from "./call.js";
 
 const INSTRUCTIONS =
   "Berth runs projects (containers with published host ports) on this host from declarative Project specs. " +
   "Tools edit the desired state; Berth's reconciler then creates, replaces or removes containers. A write returns " +
   "once the spec is saved: use wait_for_project (or wait: true) to wait until it is Ready, get_project for status " +
-  "and ports, get_logs for output. Pass the resourceVersion you read to writes to detect concurrent changes.";
+  "and ports, diagnose_project for why one is not healthy, get_logs for output. Pass the resourceVersion you read " +
+  "to writes to detect concurrent changes.";
 
-/** A new MCP server with every Berth tool; connect it to exactly one transport. */
-export function createMcpServer(deps: McpServerDeps): McpServer {
+/**
+ * Cache hints of the 2026-07-28 cacheable results: the tool, prompt and template lists change only
+ * with a new Berth version; the project list and reads follow the reconciler, so they are fresh
+ * for a second and private to the caller (they carry its projects).
+ */
+const STATIC: CacheHint = { ttlMs: 300_000, cacheScope: "public" };
+const LIVE: CacheHint = { ttlMs: 1_000, cacheScope: "private" };
+export const CACHE_HINTS = {
+  "server/discover": STATIC,
+  "tools/list": STATIC,
+  "prompts/list": STATIC,
+  "resources/templates/list": STATIC,
+  "resources/list": LIVE,
+  "resources/read": LIVE,
+} as const;
+
+/** Listed definitions per access mode: the schemas are converted once, not per request. */
+const listings = new WeakMap<McpAccess, { listed: ListedTool[]; all: Map<string, AnyTool> }>();
+
+/** The tools a server in this access mode lists, with unknown argument names refused. */
+export function toolsFor(access: McpAccess): { listed: ListedTool[]; all: Map<string, AnyTool> } {
+  const known = listings.get(access);
+  if (known) return known;
+  const all = new Map<string, AnyTool>();
+  const listed: ListedTool[] = [];
+  for (const t of TOOLS) {
+    // unknown argument names are malformed calls, and the listed schemas say so
+    const tool = { ...t, input: t.input.strict() };
+    all.set(tool.name, tool);
+    if (refusal(tool, access) === undefined) listed.push(listedTool(tool));
+  }
+  const made = { listed, all };
+  listings.set(access, made);
+  return made;
+}
+
+/**
+ * A new MCP server with the Berth tools of its access mode, for the protocol era it will serve
+ * (2025-era servers also answer resources/subscribe); connect it to exactly one transport.
+ */
+export function createMcpServer(deps: McpServerDeps, era: "legacy" | "modern" = "legacy"): McpServer {
+  const access = deps.access ?? FULL_ACCESS;
   const server = new McpServer(
     { name: "berth", title: "Berth", version: deps.version },
-    { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
-  );
-  const tools = new Map<string, AnyTool>();
-  for (const listed of TOOLS) {
-    // unknown argument names are malformed calls, and the listed schemas say so
-    const tool = { ...listed, input: listed.input.strict() };
-    tools.set(tool.name, tool);
-    server.registerTool(
-      tool.name,
-      {
-        title: tool.title,
-        description: tool.description,
-        inputSchema: tool.input,
-        outputSchema: tool.output,
-        annotations: { title: tool.title, ...tool.annotations },
+    {
+      // the tool and prompt lists never change while a server runs; the resource list does
+      capabilities: {
+        tools: { listChanged: false },
+        resources: { listChanged: true },
+        prompts: { listChanged: false },
       },
-      () => {
-        throw new Error("tools/call is answered by Berth's own handler");
-      },
-    );
-  }
-  server.server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-    callTool(deps, tools, request.params, extra),
-  );
-  return server;
-}
-
-type Extra = Parameters<Parameters<McpServer["server"]["setRequestHandler"]>[1]>[1];
-
-async function callTool(
-  deps: McpServerDeps,
-  tools: ReadonlyMap<string, AnyTool>,
-  params: { name: string; arguments?: Record<string, unknown> | undefined },
-  extra: Extra,
-): Promise<CallToolResult> {
-  const started = performance.now();
-  const tool = tools.get(params.name);
-  const label = tool ? tool.name : "unknown";
-  const done = (result: "ok" | "error" | "protocol_error") =>
-    deps.metrics.observe(label, result, (performance.now() - started) / 1000);
-  if (!tool) {
-    done("protocol_error");
-    throw new ProtocolError(
-      ErrorCode.InvalidParams,
-      `unknown tool ${JSON.stringify(params.name)}; the tools are ${[...tools.keys()].join(", ")}`,
-    );
-  }
-  const args = params.arguments ?? {};
-  const size = Buffer.byteLength(JSON.stringify(args));
-  if (size > MAX_INPUT_BYTES) {
-    done("protocol_error");
-    throw new ProtocolError(
-      ErrorCode.InvalidParams,
-      `the arguments of ${tool.name} are ${size} bytes, over the limit of ${MAX_INPUT_BYTES} (1 MiB); split the documents into several calls`,
-    );
-  }
-  const parsed = tool.input.safeParse(args);
-  if (!parsed.success) {
-    done("protocol_error");
-    throw new ProtocolError(
-      ErrorCode.InvalidParams,
-      `invalid arguments for ${tool.name}: ${issues(parsed.error)}`,
-    );
-  }
-  const ctx = context(deps.backend, extra);
-  let result: CallToolResult;
-  try {
-    const out = await tool.run(parsed.data, ctx);
-    result = {
-      content: [{ type: "text", text: out.text }],
-      structuredContent: out.structured as Record<string, unknown>,
-      ...(out.isError ? { isError: true } : {}),
-    };
-  } catch (err) {
-    result = errorResult(err, deps.backend.service, deps.logger);
-  }
-  done(result.isError ? "error" : "ok");
-  return result;
-}
-
-function context(backend: McpBackend, extra: Extra): ToolContext {
-  const token = extra._meta?.progressToken;
-  let progress = 0;
-  return {
-    backend,
-    signal: extra.signal,
-    progress(message) {
-      if (token === undefined || extra.signal.aborted) return;
-      progress++;
-      extra
-        .sendNotification({
-          method: "notifications/progress",
-          params: { progressToken: token, progress, message },
-        })
-        .catch(() => undefined);
+      instructions: INSTRUCTIONS,
+      cacheHints: CACHE_HINTS,
     },
-  };
-}
-
-function issues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => `${i.path.length > 0 ? i.path.join(".") : "arguments"}: ${i.message}`)
-    .join("; ");
+  );
+  // the SDK registers resources with listChanged only; it replaces the capability object whole
+  server.server.registerCapabilities({ resources: { listChanged: true, subscribe: true } });
+  const { listed, all } = toolsFor(access);
+  server.server.setRequestHandler("tools/list", () => ({ tools: listed }));
+  server.server.setRequestHandler("tools/call", (request, ctx) =>
+    handleToolCall({ deps, access, tools: all, server }, request.params, ctx),
+  );
+  registerResources(server, deps.backend);
+  if (era === "legacy") registerLegacySubscriptions(server, deps.backend);
+  registerPrompts(server);
+  return server;
 }

@@ -1,17 +1,15 @@
 /**
  * MCP over stdio: one server on this process's stdin/stdout ({@link serveStdio}), or a bridge
  * that forwards every frame to the `/mcp` endpoint of the daemon that already reconciles the
- * directory ({@link proxyStdio}). Nothing but MCP frames is ever written to stdout.
+ * directory ({@link proxyStdio}), narrowed to this command's access mode by the headers of
+ * access.ts. Nothing but MCP frames is ever written to stdout.
  */
 import type { Readable, Writable } from "node:stream";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import {
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
-  type JSONRPCMessage,
-} from "@modelcontextprotocol/sdk/types.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage } from "@modelcontextprotocol/server";
+import { serveStdio as serveStdioEntry, StdioServerTransport } from "@modelcontextprotocol/server/stdio";
 import type { Logger } from "../util/logger.js";
+import { accessHeaders, FULL_ACCESS, type McpAccess } from "./access.js";
 import { createMcpServer, type McpServerDeps } from "./server.js";
 
 /** The process's stdio, or a pair of streams in tests. */
@@ -20,13 +18,17 @@ export interface StdioStreams {
   stdout: Writable;
 }
 
-/** Serves MCP on stdio until stdin ends or `signal` aborts. */
+/**
+ * Serves MCP on stdio until stdin ends or `signal` aborts: the 2026-07-28 protocol (each request
+ * with its own `_meta` envelope), or a 2025-era connection opened with `initialize`.
+ */
 export async function serveStdio(deps: McpServerDeps, io: StdioStreams, signal: AbortSignal): Promise<void> {
-  const server = createMcpServer(deps);
-  const transport = new StdioServerTransport(io.stdin, io.stdout);
-  await server.connect(transport);
+  const handle = serveStdioEntry((ctx) => createMcpServer(deps, ctx.era), {
+    transport: new StdioServerTransport(io.stdin, io.stdout),
+    onerror: (err) => deps.logger.debug("mcp stdio error", { err: err.message }),
+  });
   await untilClosed(io.stdin, signal);
-  await server.close();
+  await handle.close();
 }
 
 /**
@@ -40,10 +42,10 @@ export async function proxyStdio(
   io: StdioStreams,
   logger: Logger,
   signal: AbortSignal,
+  access: McpAccess = FULL_ACCESS,
 ): Promise<void> {
-  const remote = new StreamableHTTPClientTransport(url, {
-    ...(token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {}),
-  });
+  const headers = { ...accessHeaders(access), ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const remote = new StreamableHTTPClientTransport(url, { requestInit: { headers } });
   const local = new StdioServerTransport(io.stdin, io.stdout);
   const stop = new AbortController();
   let initializeId: string | number | undefined;

@@ -1,11 +1,15 @@
 /**
  * The shape of a Berth MCP tool: zod input and output schemas, the four behaviour annotations,
- * and a `run` function that returns text for the model plus structured content matching the
- * output schema. Tools throw the service's typed errors (or ToolError); server.ts turns them into
- * `isError` results.
+ * the toolset it belongs to, and a `run` function that returns text for the model plus structured
+ * content matching the output schema. Tools throw the service's typed errors (or ToolError);
+ * server.ts turns them into `isError` results.
  */
 import type { z } from "zod";
 import type { McpBackend } from "./backend.js";
+
+/** The groups `--mcp-toolsets` picks from. */
+export const TOOLSETS = ["read", "write", "exec", "import"] as const;
+export type Toolset = (typeof TOOLSETS)[number];
 
 /** What a running tool call gets besides its arguments. */
 export interface ToolContext {
@@ -14,13 +18,22 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Sends a progress notification when the client asked for them (a progress token); never throws. */
   progress(message: string): void;
+  /** Whether the client can answer an elicitation (a confirmation form); default false. */
+  canElicit?: boolean;
+  /** The answer to an earlier {@link ToolOutput.ask} of this call, when the client sent one back. */
+  answer?(key: string): "accepted" | "declined" | undefined;
 }
 
-/** A tool's answer. `isError` marks a failure that still carries structured content. */
+/**
+ * A tool's answer. `isError` marks a failure that still carries structured content. `ask` instead
+ * asks the user to confirm (an elicitation) before the tool goes on: the call is then repeated
+ * with the answer ({@link ToolContext.answer}), and `text` and `structured` are not sent.
+ */
 export interface ToolOutput<O> {
   text: string;
   structured: O;
   isError?: boolean;
+  ask?: { key: string; message: string };
 }
 
 /** The behaviour hints every Berth tool sets, all four of them. */
@@ -36,6 +49,7 @@ export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject
   name: string;
   title: string;
   description: string;
+  toolset: Toolset;
   input: I;
   output: O;
   annotations: ToolHints;
@@ -47,6 +61,7 @@ export interface AnyTool {
   name: string;
   title: string;
   description: string;
+  toolset: Toolset;
   input: z.ZodObject;
   output: z.ZodObject;
   annotations: ToolHints;

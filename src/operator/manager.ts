@@ -6,9 +6,13 @@ import { StatusStore } from "../cache/status-store.js";
 import { instanceId } from "../cache/redis.js";
 import { startStatusTiers } from "../cache/status-tiers.js";
 import { openPortTiers } from "../ports/tiers.js";
+import { BuildContextWatcher } from "../reconcilers/build-watch.js";
 import { Images } from "../reconcilers/images.js";
 import { DockerGate, STOP_CONCURRENCY } from "../reconcilers/gate.js";
 import { Networks } from "../reconcilers/networks.js";
+import { Volumes } from "../reconcilers/volumes.js";
+import { EnvFileWatcher } from "../reconcilers/env-watch.js";
+import { VolumeService } from "../service/volumes.js";
 import { SubnetPool } from "../reconcilers/subnets.js";
 import { FilePortRegistry, PortAllocator } from "../ports/allocator.js";
 import { Prober } from "../reconcilers/prober.js";
@@ -25,9 +29,12 @@ import { Controller, sourceFromFunction, type Enqueue, type Reconcile } from "..
 import { DesiredStore } from "../files/desired-store.js";
 import { FileSource } from "../files/file-source.js";
 import { acquireDirLock, registerOperator } from "./lock.js";
+import { registerHealthMetrics } from "./health-metrics.js";
+import { berthVersion } from "../util/version.js";
 import { registerControllerMetrics, registerWorkQueueMetrics } from "../controller/metrics.js";
 import { registerSpecWatchMetrics } from "../files/metrics.js";
 import type { RunOptions } from "./options.js";
+import type { ComposeSourceOptions } from "../compose/index.js";
 import { FileSpecWriter } from "../files/spec-writer.js";
 import { untilAborted } from "../util/abort.js";
 import {
@@ -57,8 +64,14 @@ export interface Manager {
   readonly controller: ControllerHandle;
   /** Container logs (ring buffers, queries) and the stream bus. */
   readonly streams: Streams;
+  /** The latest httpGet/tcpSocket probe result per container, for diagnoses. */
+  readonly probes: Pick<Prober, "lastResult">;
+  /** Named volumes: `berth volume ls` and `berth volume reset`. */
+  readonly volumes: VolumeService;
   /** True once the spec files are loaded and the Docker cache is synced. */
   ready(): boolean;
+  /** Why the daemon cannot do its work now (Docker unreachable), or undefined; for /readyz. */
+  unreadyReason(): string | undefined;
   /** What keeps part of the spec directory from being watched (file mode; empty in kube mode). */
   watchProblems(): readonly SpecWatchCondition[];
   /** Resolves when the operator has stopped (after the signal aborts). */
@@ -94,7 +107,13 @@ export async function startManager(
     ? registerOperator(defaultLockDir(), holder)
     : acquireDirLock(defaultLockDir(), holder);
   try {
-    return await assemble(options, logger, signal, release, backend ?? fileBackend(options.dir));
+    return await assemble(
+      options,
+      logger,
+      signal,
+      release,
+      backend ?? fileBackend(options.dir, options.compose),
+    );
   } catch (err) {
     release();
     throw err;
@@ -151,7 +170,15 @@ async function assemble(
   });
   const prober = new Prober({ logger });
   // The streams start below, before any reconcile runs; the reconciler reads their tails.
-  const tails: { logs?: Pick<Streams["logs"], "query"> } = {};
+  const tails: { logs?: Pick<Streams["logs"], "query" | "append"> } = {};
+  const buildContexts = new BuildContextWatcher(logger);
+  const envFiles = new EnvFileWatcher(logger);
+  const images = new Images(docker, {
+    buildOutput: (key, container, line) => tails.logs?.append(key, container, [line]),
+    contexts: buildContexts,
+    onPullDecision: (ref, decision) =>
+      logger.debug("imagePullPolicy Always: registry checked", { ref, ...decision }),
+  });
   const convergence = new Histogram({
     name: "berth_convergence_seconds",
     help: "Time from a spec change being seen to the project being Ready.",
@@ -168,13 +195,24 @@ async function assemble(
       for (const phase of PHASES) this.set({ phase }, counts[phase] ?? 0);
     },
   });
+  const volumes = new Volumes(docker, logger, gate);
   const reconciler = new ProjectReconciler(
     {
       desired,
+      volumes,
+      envFiles,
+      ...(backend.readSecret
+        ? {
+            secrets: {
+              read: (ns: string, ref: { name: string; key: string }, sig?: AbortSignal) =>
+                backend.readSecret?.(ns, ref, sig) ?? Promise.resolve(undefined),
+            },
+          }
+        : {}),
       observed: owned,
       docker,
       ports,
-      images: new Images(docker),
+      images,
       networks: new Networks(docker, new SubnetPool(options.networkPool, options.networkSize), gate),
       status,
       prober,
@@ -188,6 +226,7 @@ async function assemble(
       publishAddress: options.publishAddress,
       publishHost: options.publishAddress === "0.0.0.0" ? "127.0.0.1" : options.publishAddress,
       mountPolicy: { allowedRoots: options.allowHostPaths },
+      secretEnv: options.secretEnv,
       instance,
       stopTimeoutSeconds: options.stopTimeoutSeconds,
       ...(options.hostId !== undefined ? { hostId: options.hostId } : {}),
@@ -246,7 +285,15 @@ async function assemble(
       name: CONTROLLER,
       reconcile: backend.wrapReconcile ? backend.wrapReconcile(reconcile) : reconcile,
       concurrency: options.concurrency,
-      sources: [...backend.sources, observedSource, probeSource, resyncSource, lostPortsSource],
+      sources: [
+        ...backend.sources,
+        observedSource,
+        probeSource,
+        resyncSource,
+        lostPortsSource,
+        buildContexts,
+        envFiles,
+      ],
       metrics: controllerMetrics,
       queueMetrics,
       logger,
@@ -261,6 +308,20 @@ async function assemble(
     signal,
   );
   tails.logs = streams.logs;
+  registerHealthMetrics(
+    registry,
+    {
+      dependencies: {
+        docker: () => observer.connected,
+        ...(portTiers.backend ? { redis: () => portTiers.backend?.up ?? false } : {}),
+        ...(streams.nats ? { nats: () => streams.nats?.connected ?? false } : {}),
+        ...(backend.connected ? { kube: () => backend.connected?.() ?? false } : {}),
+      },
+      version: berthVersion(),
+      logBytes: () => streams.logs.bytesHeld(),
+    },
+    lifetime.signal,
+  );
   const run = backend.run ? backend.run(makeController, signal) : runOnce(makeController(), signal);
   const done = run.done.finally(async () => {
     await backend.close?.();
@@ -284,7 +345,19 @@ async function assemble(
     owned,
     controller: run.handle,
     streams,
+    probes: prober,
+    volumes: new VolumeService({
+      list: (sig) => volumes.list({ signal: sig }),
+      desired,
+      reset: (key, volume) => reconciler.resetVolume(key, volume),
+      cancelReset: (key, volume, reason) => reconciler.cancelReset(key, volume, reason),
+      enqueue: (key) => run.handle.enqueue(key),
+    }),
     ready: () => backend.ready() && observer.synced,
+    unreadyReason: () =>
+      observer.synced && !observer.connected
+        ? `Docker is unreachable at ${options.dockerHost ?? "the default socket"} (the events stream is down; retrying)`
+        : undefined,
     watchProblems: () => backend.watchProblems?.() ?? [],
     done,
   };
@@ -292,13 +365,13 @@ async function assemble(
 
 /** File mode: the spec files of the watched directory. */
 const fileBackend =
-  (dir: string): BackendFactory =>
+  (dir: string, compose?: ComposeSourceOptions): BackendFactory =>
   ({ registry, logger }) => {
     const desired = new DesiredStore();
     // Compiled now, before the HTTP server listens: on the first spec read it would hold the
     // event loop for up to a few hundred milliseconds while /healthz is being served.
     schemaValidator();
-    const files = new FileSource({ dir, store: desired, logger });
+    const files = new FileSource({ dir, store: desired, logger, ...(compose ? { compose } : {}) });
     registerSpecWatchMetrics(registry, () => files.problems());
     let ready = false;
     void files.ready().then(() => (ready = true));

@@ -1,4 +1,5 @@
 import type { McpBackend } from "../mcp/backend.js";
+import { execInContainer } from "../service/exec.js";
 import type { ProjectService } from "../service/service.js";
 import type { Manager } from "./manager.js";
 
@@ -10,5 +11,9 @@ export function backendOf(manager: Manager, service: ProjectService): McpBackend
     metrics: (key) => manager.streams.metrics.series(key),
     observed: (key) => manager.owned.byProject(key),
     publishAddress: manager.options.publishAddress,
+    probe: (key, container) => manager.probes.lastResult(key, container),
+    watch: (listener) => manager.statusReader.watch(listener),
+    exec: (req) =>
+      execInContainer({ docker: manager.docker, observed: manager.owned, desired: manager.desired }, req),
   };
 }

@@ -1,8 +1,10 @@
 import { join, resolve } from "node:path";
 import type { KubeRunOptions } from "../kube/options.js";
+import type { ComposeSourceOptions } from "../compose/index.js";
 import { defaultStateDir } from "../cache/state-dir.js";
 import { parseDuration } from "../util/duration.js";
 import { BerthError } from "../util/errors.js";
+import { parseToolsets, ToolsetsInvalidError, type McpAccess } from "../mcp/access.js";
 
 /** Options of `berth run`, parsed once from flags and environment. */
 export interface RunOptions {
@@ -29,7 +31,16 @@ export interface RunOptions {
   dockerHost: string | undefined;
   stopTimeoutSeconds: number;
   resyncMs: number;
+  /** `--gc-interval`: collect unused built images this often (`--gc-keep` per project); 0 = never. */
+  gcIntervalMs: number;
+  /** `--gc-keep`: unused built images a periodic collection keeps per project. */
+  gcKeep: number;
   allowHostPaths: string[];
+  /**
+   * A variable of the operator's own environment, for `valueFrom.secret.env`; undefined when
+   * unset. A function, so that printing the options never prints the environment.
+   */
+  secretEnv: (name: string) => string | undefined;
   hostId: string | undefined;
   /** Redis for the shared port registry and status snapshots (`--redis`, env BERTH_REDIS_URL); optional. */
   redisUrl: string | undefined;
@@ -43,6 +54,10 @@ export interface RunOptions {
   jetstreamLines: number | undefined;
   /** `--kube`: desired state from Project custom resources instead of `dir`; undefined in file mode. */
   kube: KubeRunOptions | undefined;
+  /** Compose files of `dir`: `--allocate-ports`, `--profile`, and the environment they interpolate. */
+  compose: ComposeSourceOptions;
+  /** `--mcp-read-only` and `--mcp-toolsets`: which MCP tools /mcp and `berth mcp` offer. */
+  mcp: McpAccess;
 }
 
 /** Raw flags as commander hands them over. */
@@ -52,6 +67,10 @@ export interface RunFlags {
   token?: string;
   /** commander's `--no-auth` sets this to false. */
   auth?: boolean;
+  /** `--mcp-read-only`: the MCP server offers the read tools only. */
+  mcpReadOnly?: boolean;
+  /** `--mcp-toolsets read,write,exec,import`: the MCP tool groups offered (default all). */
+  mcpToolsets?: string;
   allowedHost?: readonly string[];
   shutdownGrace?: string;
   stateDir?: string;
@@ -64,6 +83,8 @@ export interface RunFlags {
   docker?: string;
   stopTimeout: string;
   resync: string;
+  gcInterval?: string;
+  gcKeep?: string;
   allowHostPath: readonly string[];
   hostId?: string;
   redis?: string;
@@ -83,6 +104,8 @@ export interface RunFlags {
   retryPeriod?: string;
   watchStall?: string;
   buildRoot?: string;
+  allocatePorts?: boolean;
+  profile?: readonly string[];
 }
 
 /**
@@ -121,6 +144,8 @@ export interface RunEnv {
   readonly DOCKER_HOST?: string | undefined;
   readonly XDG_STATE_HOME?: string | undefined;
   readonly HOME?: string | undefined;
+  /** Any other variable: `valueFrom.secret.env` reads from here. */
+  readonly [name: string]: string | undefined;
 }
 
 /** A flag with a value Berth cannot use; the message names the flag and what is allowed. */
@@ -135,6 +160,24 @@ function durationFlag(text: string, flag: string): number {
     throw new OptionError(`${flag} ${JSON.stringify(text)} is not a duration; use e.g. 500ms, 10s, 5m or 1h`);
   }
   return ms;
+}
+
+function gcKeepFlag(text: string | undefined): number {
+  if (text === undefined) return 2;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 1000) {
+    throw new OptionError(`--gc-keep ${JSON.stringify(text)} must be a whole number from 0 to 1000`);
+  }
+  return n;
+}
+
+function toolsetsFlag(text: string | undefined): McpAccess["toolsets"] {
+  try {
+    return parseToolsets(text);
+  } catch (err) {
+    if (err instanceof ToolsetsInvalidError) throw new OptionError(err.message);
+    throw err;
+  }
 }
 
 /** Turns flags plus the environment into RunOptions; throws OptionError naming the flag. */
@@ -175,6 +218,7 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
     httpPort: Number(http[2]),
     token: flags.token ?? (env["BERTH_TOKEN"] || undefined),
     noAuth: flags.auth === false,
+    mcp: { readOnly: flags.mcpReadOnly === true, toolsets: toolsetsFlag(flags.mcpToolsets) },
     allowedHosts: (flags.allowedHost ?? RUN_FLAG_DEFAULTS.allowedHost).map((h) => checkAllowedHost(h)),
     shutdownGraceMs: durationFlag(flags.shutdownGrace ?? RUN_FLAG_DEFAULTS.shutdownGrace, "--shutdown-grace"),
     stateDir,
@@ -187,7 +231,10 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
     dockerHost: flags.docker ?? env["DOCKER_HOST"],
     stopTimeoutSeconds: durationFlag(flags.stopTimeout, "--stop-timeout") / 1000,
     resyncMs: durationFlag(flags.resync, "--resync"),
+    gcIntervalMs: flags.gcInterval === undefined ? 0 : durationFlag(flags.gcInterval, "--gc-interval"),
+    gcKeep: gcKeepFlag(flags.gcKeep),
     allowHostPaths: [buildRoot ?? dir, ...flags.allowHostPath.map((p) => resolve(p))],
+    secretEnv: secretEnvOf(env),
     hostId: flags.hostId,
     redisUrl: checkRedisUrl(flags.redis ?? (env["BERTH_REDIS_URL"] || undefined)),
     logLevel: logLevel as RunOptions["logLevel"],
@@ -201,6 +248,11 @@ export function parseRunOptions(flags: RunFlags, env: RunEnv): RunOptions {
       ? parseCount(flags.natsJetstreamLines ?? RUN_FLAG_DEFAULTS.natsJetstreamLines, "--nats-jetstream-lines")
       : undefined,
     kube: flags.kube ? { ...parseKubeOptions(flags), buildRoot } : undefined,
+    compose: {
+      env: () => env,
+      allocatePorts: flags.allocatePorts === true,
+      profiles: flags.profile && flags.profile.length > 0 ? [...flags.profile] : undefined,
+    },
   };
 }
 
@@ -285,4 +337,11 @@ function parseCount(text: string, flag: string): number {
     throw new OptionError(`${flag} ${text} must be a whole number from 1 to 100000000`);
   }
   return n;
+}
+
+/** Reads the operator's environment captured at start-up, one variable at a time. */
+function secretEnvOf(env: RunEnv): (name: string) => string | undefined {
+  const copy = new Map<string, string>();
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) copy.set(k, v);
+  return (name) => copy.get(name);
 }

@@ -4,11 +4,18 @@ import type { RunOptions } from "./options.js";
 import { ProjectService } from "../service/service.js";
 import { toProjectView } from "../service/view.js";
 import { isDashboardPath, registerDashboardRoutes } from "../http/dashboard.js";
+import { registerExecRoutes } from "../http/exec-routes.js";
+import { gcRunner, registerGcRoutes } from "../http/gc-routes.js";
+import { registerGcMetrics } from "../service/gc.js";
+import { startPeriodicGc } from "../service/gc-schedule.js";
+import { registerVolumeRoutes } from "../http/volume-routes.js";
+import { createExecSocketHandler } from "../http/exec-socket.js";
 import { registerLogRoutes } from "../http/log-routes.js";
 import { registerMetricsRoutes } from "../http/metrics-routes.js";
 import { registerSseRoutes } from "../http/sse.js";
 import { createLogSocketHandler } from "../http/ws-logs.js";
 import { RequestGuard } from "../http/guard.js";
+import { registerHttpRequestMetrics } from "../http/request-metrics.js";
 import { startHttpServer } from "../http/server.js";
 import { backendOf } from "./mcp-backend.js";
 import { MCP_PATH, McpHttpEndpoint } from "../mcp/http.js";
@@ -77,6 +84,7 @@ export async function serveManager(
       metrics: mcpMetrics(manager.registry),
       logger,
       version: berthVersion(),
+      access: options.mcp,
     },
     { allowsHost: (name) => hosts.allowsHostName(name) },
   );
@@ -85,6 +93,14 @@ export async function serveManager(
     query: manager.streams.logs.query.bind(manager.streams.logs),
     bus: manager.streams.bus,
   };
+  const execDeps = { docker: manager.docker, observed: manager.owned, desired: manager.desired };
+  const gcDeps = {
+    docker: manager.docker,
+    desired: manager.desired,
+    metrics: registerGcMetrics(manager.registry),
+  };
+  const gcStop = new AbortController();
+  startPeriodicGc(gcDeps, { intervalMs: options.gcIntervalMs, keep: options.gcKeep }, logger, gcStop.signal);
   const server = await startHttpServer({
     host: options.httpHost,
     port: options.httpPort,
@@ -92,8 +108,13 @@ export async function serveManager(
     service,
     logger,
     ready: manager.ready,
+    unreadyReason: () => manager.unreadyReason(),
+    requestMetrics: registerHttpRequestMetrics(manager.registry),
     routes: [
       (router) => registerLogRoutes(router, logApi),
+      (router) => registerExecRoutes(router, execDeps),
+      (router) => registerGcRoutes(router, gcRunner(gcDeps)),
+      (router) => registerVolumeRoutes(router, manager.volumes),
       (router) =>
         registerSseRoutes(router, {
           ...logApi,
@@ -113,7 +134,7 @@ export async function serveManager(
       (router) => registerDashboardRoutes(router),
       (router) => mcp.register(router),
     ],
-    upgrades: [createLogSocketHandler(logApi)],
+    upgrades: [createLogSocketHandler(logApi), createExecSocketHandler(execDeps)],
     isPublicPath: isDashboardPath,
     // MCP clients are programs with the token; a browser session does not reach the tools.
     isBearerOnlyPath: (path) => path === MCP_PATH,
@@ -124,6 +145,7 @@ export async function serveManager(
     address: server.address,
     loginUrl: () => server.loginUrl(),
     close: async () => {
+      gcStop.abort();
       await mcp.close();
       await server.close();
     },

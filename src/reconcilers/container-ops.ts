@@ -11,6 +11,7 @@ import { createSpec } from "./container-spec.js";
 import type { DockerWriter, ImageResolver, NetworkEnsurer, PortAllocatorLike } from "./deps.js";
 import type { DockerGate } from "./gate.js";
 import type { ReconcileMemory } from "./memory.js";
+import type { VolumeEnsurer } from "./volumes.js";
 import type { Action, CreateAction, ReplaceAction } from "./plan.js";
 
 /** What the executor changes the world through. */
@@ -26,6 +27,8 @@ export interface ExecutorDeps {
   stopTimeoutSeconds: number;
   /** The operator-wide bound on Docker calls. */
   gate: DockerGate;
+  /** Named volumes, ensured before a container that mounts one is created; none without. */
+  volumes?: VolumeEnsurer | undefined;
 }
 
 /** A create or replace of a dry-run plan, whose container hash is unknown, was given to the executor. */
@@ -91,8 +94,14 @@ export class ContainerOps {
     // Without published ports the replacement can start before the old one goes.
     const overlap = a.kind === "replace" && a.overlap;
     const network = this.network(c.inputs.network);
+    const ensurer = this.deps.volumes;
+    const volumes = Promise.all(
+      ensurer ? (c.inputs.namedVolumes ?? []).map((v) => ensurer.ensure(this.key, v, this.call)) : [],
+    );
+    volumes.catch(() => {}); // awaited below, after the old containers are gone
     if (!overlap) await Promise.all(replaces.map((old) => this.remove(old.id)));
     await network;
+    await volumes;
     let id: string;
     try {
       id = await gate.call(() => docker.createContainer(createSpec(c.inputs, c.createAs, c.hash), this.call));

@@ -9,7 +9,16 @@ import {
   projectLabelValue,
 } from "../runtime/labels.js";
 import type { PortAssignment } from "../ports/allocator.js";
-import { type ContainerSpec, hashOf, parseCpu, parseMemory, type RestartPolicy } from "../api/index.js";
+import type { ResolvedEnv } from "./env.js";
+import { volumeName } from "./names.js";
+import {
+  type ContainerSpec,
+  hashOf,
+  parseCpu,
+  parseMemory,
+  type RestartPolicy,
+  type VolumeSpec,
+} from "../api/index.js";
 
 /** Everything a container's Docker form depends on; its hash is the spec-hash label. */
 export interface ContainerInputs {
@@ -29,6 +38,13 @@ export interface ContainerInputs {
    */
   hostPaths: readonly string[];
   restartedAt: string | undefined;
+  /**
+   * The environment from env files and secrets (env.ts), when the spec has either; its digest is
+   * hashed, its values never are. Undefined: the spec's own `env` values.
+   */
+  env?: ResolvedEnv | undefined;
+  /** The project's named volumes this container mounts, ensured before it is created (not hashed). */
+  namedVolumes?: readonly VolumeSpec[] | undefined;
 }
 
 /**
@@ -48,7 +64,7 @@ const RESTART: Record<RestartPolicy, string> = {
  * real paths of its volumes. `dependsOn` is left out: it orders starts and changes nothing inside
  * the container, so editing it recreates nothing. Pure.
  */
-export function containerHash(inputs: Omit<ContainerInputs, "instance">): string {
+export function containerHash(inputs: Omit<ContainerInputs, "instance" | "namedVolumes">): string {
   const { dependsOn: _order, ...spec } = inputs.spec;
   return hashOf({
     spec,
@@ -59,6 +75,8 @@ export function containerHash(inputs: Omit<ContainerInputs, "instance">): string
     restartedAt: inputs.restartedAt ?? "",
     // where the volumes really are (relative paths and links resolved)
     ...(inputs.hostPaths.length ? { hostPaths: inputs.hostPaths } : {}),
+    // a digest of the env files' and secrets' values: an edit replaces the container
+    ...(inputs.env ? { envDigest: inputs.env.digest } : {}),
   });
 }
 
@@ -84,7 +102,9 @@ export function createSpec(inputs: ContainerInputs, name: string, hash: string):
     ...(spec.command ? { Entrypoint: spec.command } : {}),
     ...(spec.args ? { Cmd: spec.args } : {}),
     ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
-    Env: (spec.env ?? []).map((e) => `${e.name}=${e.value}`),
+    Env: inputs.env
+      ? [...inputs.env.values.reveal()]
+      : (spec.env ?? []).map((e) => `${e.name}=${e.value ?? ""}`),
     ExposedPorts: exposed,
     Labels: {
       [LABEL_MANAGED]: "true",
@@ -111,6 +131,8 @@ export function createSpec(inputs: ContainerInputs, name: string, hash: string):
       PortBindings: bindings,
       RestartPolicy: { Name: RESTART[spec.restartPolicy] },
       Binds: (spec.volumes ?? []).map((v, i) => {
+        if (v.volume !== undefined)
+          return `${volumeName(inputs.key, v.volume)}:${v.mountPath}${v.readOnly ? ":ro" : ""}`;
         const host = inputs.hostPaths[i];
         if (host === undefined) throw new Error(`no resolved host path for volume ${i} of ${spec.name}`);
         return `${host}:${v.mountPath}${v.readOnly ? ":ro" : ""}`;

@@ -20,9 +20,14 @@ export type DockerWriter = Pick<
 export interface ImageResolver {
   /**
    * The image ID a container runs, pulling or building per its policy; `buildContext` is the
-   * checked real path of `spec.build.context`. Throws ImageUnavailableError for a missing image.
+   * checked real path of `spec.build.context`; `opts.project` is the project key (for build
+   * labels, output and the context watcher). Throws ImageUnavailableError for a missing image.
    */
-  resolve(spec: ContainerSpec, buildContext: string | undefined, opts: CallOptions): Promise<string>;
+  resolve(
+    spec: ContainerSpec,
+    buildContext: string | undefined,
+    opts: CallOptions & { project?: string },
+  ): Promise<string>;
   /** Forgets a cached reference (after Docker said the image is gone). Synchronous. */
   forget(ref: string): void;
 }

@@ -19,7 +19,7 @@ export interface MountPolicy {
 }
 
 /** Why a path was refused; also the reason of the `SpecValid=False` condition. */
-export type PathRefusal = "PathNotAllowed" | "PathMissing";
+export type PathRefusal = "PathNotAllowed" | "PathMissing" | "SecretUnavailable";
 
 /**
  * A spec path that leads outside the allowed roots or does not exist. Retrying cannot help until
@@ -50,7 +50,7 @@ export class PathPolicyError extends Error {
 
 /** The real paths of one container spec, in the order the spec lists them. */
 export interface ContainerPaths {
-  /** The real path of each of `spec.volumes`, in order. */
+  /** The real path of each of `spec.volumes`, in order; "" for a named volume. */
   hostPaths: string[];
   /** The real path of `spec.build.context`; undefined without `build`. */
   buildContext: string | undefined;
@@ -84,13 +84,13 @@ export class PathResolver {
    */
   async container(spec: ContainerSpec, index: number, specDir: string | undefined): Promise<ContainerPaths> {
     const at = `spec.containers[${index}]`;
-    const refs: PathRef[] = (spec.volumes ?? []).map((v, i) => ({
-      field: `${at}.volumes[${i}].hostPath`,
-      path: v.hostPath,
-      baseDir: specDir,
-    }));
+    const refs: (PathRef | undefined)[] = (spec.volumes ?? []).map((v, i) =>
+      v.hostPath === undefined
+        ? undefined // a named volume: nothing on the host to resolve
+        : { field: `${at}.volumes[${i}].hostPath`, path: v.hostPath, baseDir: specDir },
+    );
     if (spec.build) refs.push({ field: `${at}.build.context`, path: spec.build.context, baseDir: specDir });
-    const settled = await Promise.allSettled(refs.map((r) => this.resolve(r)));
+    const settled = await Promise.allSettled(refs.map((r) => (r ? this.resolve(r) : Promise.resolve(""))));
     const real: string[] = [];
     for (const s of settled) {
       if (s.status === "rejected") throw s.reason;

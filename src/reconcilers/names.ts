@@ -9,3 +9,8 @@ export function networkName(key: string): string {
 export function containerName(key: string, container: string): string {
   return `berth-${key.replace("/", "-")}-${container}`;
 }
+
+/** `berth-<ns>-<name>-<volume>`: a named volume's Docker name. */
+export function volumeName(key: string, volume: string): string {
+  return `berth-${key.replace("/", "-")}-${volume}`;
+}

@@ -5,6 +5,7 @@
 import type { PortAssignment } from "../ports/allocator.js";
 import type { ObservedContainer } from "../runtime/observed.js";
 import type { ContainerInputs } from "./container-spec.js";
+import type { ResolvedEnv } from "./env.js";
 import type { Health } from "./dependencies.js";
 import type { Dependency, Project, ProjectSpec } from "../api/index.js";
 
@@ -19,6 +20,8 @@ export interface ResolvedContainer {
   imageID: string | undefined;
   /** The real host path of each of its volumes, in order; undefined when unknown. */
   hostPaths: readonly string[] | undefined;
+  /** Its environment from env files and secrets, when the spec has either (values hidden). */
+  env?: ResolvedEnv | undefined;
   /** Set when it must be left as it is (port conflict, image unavailable, path refused): why. */
   blocked?: string;
 }

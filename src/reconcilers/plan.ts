@@ -33,6 +33,7 @@ import {
   type Project,
   type ProjectStatus,
   RESTARTED_AT_ANNOTATION,
+  type VolumeSpec,
 } from "../api/index.js";
 
 export { EXPECTATION_MS } from "./plan-types.js";
@@ -267,9 +268,18 @@ function creationOf(
     publishAddress: input.publishAddress,
     hostPaths: r.hostPaths,
     restartedAt: restartedAtOf(project),
+    ...(r.env ? { env: r.env } : {}),
+    ...namedVolumesOf(project, spec),
   };
   const name = containerName(input.key, spec.name);
   return { inputs, hash: containerHash(inputs), name, createAs: name };
+}
+
+/** The project's named volumes `spec` mounts, for the executor to ensure before creating it. */
+function namedVolumesOf(project: Project, spec: ContainerSpec): { namedVolumes?: VolumeSpec[] } {
+  const used = new Set((spec.volumes ?? []).flatMap((v) => (v.volume === undefined ? [] : [v.volume])));
+  if (used.size === 0) return {};
+  return { namedVolumes: (project.spec.volumes ?? []).filter((v) => used.has(v.name)) };
 }
 
 function restartedAtOf(project: Project): string | undefined {

@@ -84,7 +84,11 @@ export function computeStatus(f: ReconcileFindings, previous: ProjectStatus | un
     cond(
       "ImageAvailable",
       f.imageErrors.length === 0,
-      f.imageErrors.length ? "ImageUnavailable" : "Present",
+      f.imageErrors.length === 0
+        ? "Present"
+        : f.imageErrors.some((m) => m.startsWith("building "))
+          ? "BuildFailed"
+          : "ImageUnavailable",
       f.imageErrors.join("; "),
     ),
   ];
@@ -205,7 +209,9 @@ function readiness(
 /** `PathNotAllowed` when any path leads outside the allowed roots, else `PathMissing`; undefined if none. */
 function pathReason(f: ReconcileFindings): string | undefined {
   if (f.pathErrors.length === 0) return undefined;
-  return f.pathErrors.some((e) => e.reason === "PathNotAllowed") ? "PathNotAllowed" : "PathMissing";
+  for (const reason of ["PathNotAllowed", "SecretUnavailable"] as const)
+    if (f.pathErrors.some((e) => e.reason === reason)) return reason;
+  return "PathMissing";
 }
 
 function describeSpecErrors(errors: readonly SpecError[]): string {

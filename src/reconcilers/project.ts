@@ -8,6 +8,9 @@ import { systemClock, type Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import type { DockerWriter, ImageResolver, NetworkEnsurer, PortAllocatorLike } from "./deps.js";
 import { execute, type Execution, type ExecutorDeps, type Progress } from "./execute.js";
+import { ContainerOps } from "./container-ops.js";
+import type { SecretReader } from "./env.js";
+import type { EnvFileTracker } from "./env-watch.js";
 import { DockerGate } from "./gate.js";
 import { ReconcileMemory } from "./memory.js";
 import { PathResolver, type MountPolicy } from "./mounts.js";
@@ -18,6 +21,9 @@ import type { ProbeTarget } from "./prober.js";
 import { computeStatus } from "./project-status.js";
 import { elsewhereReason } from "./reasons.js";
 import { publishedPorts, resolveContainers } from "./resolve.js";
+import { ProjectVolumes } from "./project-volumes.js";
+import type { VolumeResetResult } from "./volume-reset.js";
+import type { Volumes } from "./volumes.js";
 import {
   errorStatus,
   failedLogTails,
@@ -59,6 +65,8 @@ export interface ProjectReconcilerOptions {
   instance: string;
   /** This operator's host id; projects with another `spec.host` are left to their host. */
   hostId?: string;
+  /** A variable of the operator's own environment, for `valueFrom.secret.env` (default: none). */
+  secretEnv?: (name: string) => string | undefined;
 }
 
 /** Everything the reconciler reads and writes through; injected so tests can use fakes. */
@@ -84,6 +92,12 @@ export interface ProjectReconcilerDeps {
    * one (the log ring buffers). Synchronous, no Docker call. Without it, failures show no lines.
    */
   lastLines?: (key: string, container: string, n: number) => readonly string[];
+  /** Named volumes (`spec.volumes`); without, a spec that mounts one cannot be created. */
+  volumes?: Volumes;
+  /** Kubernetes Secrets for `valueFrom.secretKeyRef` (kube mode only). */
+  secrets?: SecretReader;
+  /** Told which env and secret files each container reads, so that an edit enqueues the project. */
+  envFiles?: EnvFileTracker;
 }
 
 /** Re-check soon while containers start or probes settle; events usually come first. */
@@ -103,6 +117,7 @@ const FRESH_FAILURE_MS = 5000;
 export class ProjectReconciler {
   private readonly memory = new ReconcileMemory();
   private readonly converged = new Map<string, number>();
+  private readonly volumes: ProjectVolumes;
   private readonly paths: PathResolver;
   private readonly executor: ExecutorDeps;
 
@@ -111,6 +126,7 @@ export class ProjectReconciler {
     private readonly opts: ProjectReconcilerOptions,
   ) {
     this.paths = new PathResolver(opts.mountPolicy);
+    this.volumes = new ProjectVolumes(deps.volumes, deps.logger);
     this.executor = {
       docker: deps.docker,
       networks: deps.networks,
@@ -121,7 +137,22 @@ export class ProjectReconciler {
       logger: deps.logger,
       stopTimeoutSeconds: opts.stopTimeoutSeconds,
       gate: deps.gate ?? new DockerGate(),
+      volumes: deps.volumes,
     };
+  }
+
+  /**
+   * Empties a named volume of project `key` at its next reconcile (the caller enqueues the key):
+   * its users are removed, the volume is recreated, and the following reconciles create them
+   * again. Rejects with a ServiceError (NotFound, Conflict) or a Docker error.
+   */
+  resetVolume(key: string, volume: string): Promise<VolumeResetResult> {
+    return this.volumes.requestReset(key, volume);
+  }
+
+  /** Withdraws a reset that gave up waiting; its promise rejects with `reason`. */
+  cancelReset(key: string, volume: string, reason: unknown): void {
+    this.volumes.cancelReset(key, volume, reason);
   }
 
   /** The controller's reconcile function. */
@@ -129,6 +160,12 @@ export class ProjectReconciler {
     const desired = this.deps.desired.get(key);
     const observed = this.deps.observed.byProject(key);
     const host = desired?.project.spec.host;
+    if (this.volumes.hasResets(key)) {
+      const ops = new ContainerOps(key, this.executor, { signal }, () => Promise.resolve());
+      await this.volumes.runResets(key, desired, observed, (id) => ops.remove(id), { signal });
+      // the observer reports the removals; the reconciles they trigger create the containers again
+      return { requeueAfterMs: PROGRESS_RECHECK_MS };
+    }
     if (!desired || this.elsewhere(host)) {
       return this.teardown(key, desired && host ? elsewhereReason(host) : undefined, observed, { signal });
     }
@@ -156,7 +193,13 @@ export class ProjectReconciler {
     const allocation = await this.deps.ports.allocate(key, specs, {
       published: publishedPorts(observed, specs),
     });
-    const resolution = await resolveContainers(d, allocation, this.paths, this.deps.images, call);
+    this.volumes.remember(key, d.project.spec.volumes);
+    const envSources = { secretEnv: this.opts.secretEnv ?? (() => undefined), secrets: this.deps.secrets };
+    const resolution = await resolveContainers(d, allocation, this.paths, this.deps.images, call, envSources);
+    for (const spec of specs) {
+      const env = resolution.resolved.get(spec.name)?.env;
+      if (env) this.deps.envFiles?.track(key, spec.name, env.files);
+    }
     const stoppedByUs = this.memory.stoppedByUs();
     const previous = this.deps.status.get(key)?.status;
     const stoppedWithLast = stoppedWithProject(previous);
@@ -215,11 +258,12 @@ export class ProjectReconciler {
     observed: readonly ObservedContainer[],
     call: CallOptions,
   ): Promise<Result> {
+    const hadStatus = this.deps.status.get(key) !== undefined;
     const planned = plan({
       key,
       project: undefined,
       ...(reason !== undefined ? { teardownReason: reason } : {}),
-      hadStatus: this.deps.status.get(key) !== undefined,
+      hadStatus,
       observed,
       resolved: new Map(),
       instance: this.opts.instance,
@@ -231,6 +275,10 @@ export class ProjectReconciler {
     const run = await execute(planned, this.executor, call);
     if (run.retry !== undefined) throw run.retry;
     if (run.failures.length > 0) throw new TerminalError(run.failures.join("; "));
+    // a deleted project (not one that moved to another host) takes its retain: Delete volumes along
+    if (reason === undefined) await this.volumes.deleted(key, hadStatus || observed.length > 0, call);
+    else this.volumes.forget(key);
+    this.deps.envFiles?.untrackProject(key);
     await this.deps.ports.release(key);
     this.deps.prober.remove(key);
     this.deps.status.delete(key);

@@ -1,13 +1,15 @@
 /**
  * What the planner needs to know about each spec container before a reconcile plans: its host
- * ports, the real paths of its volumes and build context, and its image ID (which may pull or build
- * an image). Not pure: it reads the file system and may call Docker through the image resolver.
+ * ports, the real paths of its volumes and build context, its environment from env files and
+ * secrets, and its image ID (which may pull or build an image). Not pure: it reads the file
+ * system and may call Docker through the image resolver.
  */
 import { TerminalError } from "../controller/errors.js";
 import type { PortAllocationError, PortAssignment, PublishedPort } from "../ports/allocator.js";
 import type { CallOptions } from "../runtime/docker.js";
 import type { ObservedContainer } from "../runtime/observed.js";
 import type { ImageResolver } from "./deps.js";
+import { resolveEnv, type EnvSources } from "./env.js";
 import { ImageUnavailableError } from "./images.js";
 import { PathPolicyError, type PathResolver } from "./mounts.js";
 import type { ResolvedContainer } from "./plan.js";
@@ -38,9 +40,10 @@ export interface Resolution {
 export async function resolveContainers(
   d: DesiredProject,
   ports: { assignments: readonly PortAssignment[]; conflicts: readonly PortAllocationError[] },
-  paths: Pick<PathResolver, "container">,
+  paths: Pick<PathResolver, "container" | "resolve">,
   images: Pick<ImageResolver, "resolve">,
   call: CallOptions,
+  env: EnvSources = { secretEnv: () => undefined },
 ): Promise<Resolution> {
   const out: Resolution = { resolved: new Map(), problems: [] };
   if (d.project.spec.state !== "Running") return out;
@@ -63,8 +66,15 @@ export async function resolveContainers(
     }
     try {
       const real = await paths.container(spec, index, d.specDir);
-      const imageID = await images.resolve(spec, real.buildContext, call);
-      out.resolved.set(spec.name, { ports: mine, imageID, hostPaths: real.hostPaths });
+      const where = { namespace: d.project.metadata.namespace, specDir: d.specDir };
+      const resolvedEnv = await resolveEnv(spec, index, where, paths, env, call.signal);
+      const imageID = await images.resolve(spec, real.buildContext, { ...call, project: d.key });
+      out.resolved.set(spec.name, {
+        ports: mine,
+        imageID,
+        hostPaths: real.hostPaths,
+        ...(resolvedEnv ? { env: resolvedEnv } : {}),
+      });
     } catch (err) {
       const problem = problemOf(index, err);
       out.problems.push(problem);

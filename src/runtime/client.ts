@@ -63,6 +63,10 @@ export interface BuildImageSpec extends CallOptions {
   dockerfile?: string;
   /** Tag of the result, e.g. `berth-build/default-shop-api-api:latest`. */
   tag: string;
+  /** More `repo:tag` references for the result (e.g. its build digest tag). */
+  extraTags?: string[];
+  /** `--build-arg` values. */
+  buildArgs?: Record<string, string>;
   labels?: Record<string, string>;
   onProgress?: ProgressListener;
 }

@@ -20,7 +20,17 @@ export type DockerOp =
   | "buildImage"
   | "events"
   | "logs"
-  | "stats";
+  | "stats"
+  | "createExec"
+  | "startExec"
+  | "inspectExec"
+  | "resizeExec"
+  | "tagImage"
+  | "listImages"
+  | "removeImage"
+  | "listVolumes"
+  | "createVolume"
+  | "removeVolume";
 
 /** Outcome of one call; the `result` label. A small fixed set, so the label stays low-cardinality. */
 export type DockerCallResult =

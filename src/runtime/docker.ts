@@ -17,3 +17,14 @@ export type {
 export type { DockerEvent, DockerEventStream, ProgressListener, ProgressMessage } from "./docker-streams.js";
 export { createDockerClient } from "./dockerode-client.js";
 export type { DockerClientOptions, DockerodeClient } from "./dockerode-client.js";
+export type {
+  DockerExec,
+  ExecChunk,
+  ExecCreateSpec,
+  ExecSession,
+  ExecState,
+  ExecStreamName,
+} from "./exec.js";
+export type { DockerVolumes, VolumeCreateSpec, VolumeSummary } from "./volumes.js";
+export { LABEL_RETAIN, LABEL_VOLUME } from "./volumes.js";
+export type { DockerImages, ImageSummary } from "./images.js";

@@ -14,6 +14,12 @@ import type {
 } from "./client.js";
 import { CallRunner } from "./docker-call.js";
 import { containerStreamOps } from "./dockerode-container-streams.js";
+import { execOps } from "./dockerode-exec.js";
+import { imageOps } from "./dockerode-images.js";
+import type { DockerImages } from "./images.js";
+import { volumeOps } from "./dockerode-volumes.js";
+import type { DockerVolumes } from "./volumes.js";
+import type { DockerExec } from "./exec.js";
 import type { DockerMetrics } from "./docker-metrics.js";
 import { DockerCallCounter, noopDockerMetrics } from "./docker-metrics.js";
 import type { DockerEventStream, ProgressListener } from "./docker-streams.js";
@@ -40,7 +46,7 @@ export interface DockerClientOptions {
 }
 
 /** The dockerode-backed {@link DockerClient}, plus what its owner needs to manage it. */
-export interface DockerodeClient extends DockerClient {
+export interface DockerodeClient extends DockerClient, DockerExec, DockerVolumes, DockerImages {
   readonly calls: DockerCallCounter;
   /** The shared keep-alive agent of all non-streaming calls (exposed for connection accounting). */
   readonly agent: Agent;
@@ -258,7 +264,9 @@ export function createDockerClient(options: DockerClientOptions = {}): Dockerode
           const context = await packBuildContext(spec.contextDir, { dockerfile: spec.dockerfile, signal });
           try {
             const buildOpts = {
-              t: spec.tag,
+              // repeated `t=` query parameters: one per tag
+              t: [spec.tag, ...(spec.extraTags ?? [])] as unknown as string,
+              ...(spec.buildArgs ? { buildargs: spec.buildArgs } : {}),
               dockerfile: spec.dockerfile ?? "Dockerfile",
               labels: { ...spec.labels, [LABEL_MANAGED]: "true" },
               rm: true,
@@ -286,6 +294,9 @@ export function createDockerClient(options: DockerClientOptions = {}): Dockerode
       });
     },
     ...containerStreamOps({ runner, base, api, streams }),
+    ...execOps({ runner, base, api, streams }),
+    ...imageOps({ runner, base, api, streams, endpoint: endpoint.display }),
+    ...volumeOps({ runner, base, api }),
   };
 
   function base(

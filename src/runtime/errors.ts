@@ -7,7 +7,7 @@
 import { BerthError } from "../util/errors.js";
 
 /** The kind of Docker object an operation was about; used in messages. */
-export type DockerResource = "container" | "network" | "image" | "daemon" | "events";
+export type DockerResource = "container" | "network" | "image" | "volume" | "exec" | "daemon" | "events";
 
 /** Fields shared by all {@link DockerError}s. */
 export interface DockerErrorFields {

@@ -57,7 +57,7 @@ export async function packBuildContext(dir: string, options: PackOptions = {}): 
 }
 
 /** The `.dockerignore` patterns of `dir`; none when it has no such file. */
-async function readIgnoreFile(dir: string): Promise<string[]> {
+export async function readIgnoreFile(dir: string): Promise<string[]> {
   try {
     return readIgnorePatterns(await readFile(join(dir, DOCKERIGNORE), "utf8"));
   } catch (err) {
@@ -70,7 +70,7 @@ async function readIgnoreFile(dir: string): Promise<string[]> {
  * The paths of the context that are sent, depth first, sorted within each directory. An excluded
  * directory is not sent, and is walked only when an exception may bring back something below it.
  */
-async function contextEntries(root: string, filter: ContextFilter): Promise<string[]> {
+export async function contextEntries(root: string, filter: ContextFilter): Promise<string[]> {
   const out: string[] = [];
   const visit = async (rel: string): Promise<void> => {
     const dirents = await readdir(rel === "" ? root : join(root, rel), { withFileTypes: true });

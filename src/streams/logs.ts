@@ -19,6 +19,12 @@ import type { DesiredProject } from "../api/index.js";
 /** Lines kept per container when no spec says otherwise (the CRD default). */
 export const DEFAULT_RETAIN_LINES = 10_000;
 
+/** Bytes of log lines kept per container at most, whatever `retainLines` says (4 MiB). */
+export const MAX_RING_BYTES = 4 * 1024 * 1024;
+
+/** Approximate bytes of a kept line: its text and timestamp, plus the object's own overhead. */
+export const logLineBytes = (l: LogLine): number => l.line.length + l.ts.length + 64;
+
 /** Options of {@link LogPipeline}. */
 export interface LogPipelineOptions {
   docker: Pick<DockerClient, "followLogs">;
@@ -74,6 +80,13 @@ export class LogPipeline {
     return [...(this.rings.get(projectKey)?.keys() ?? [])];
   }
 
+  /** Approximate bytes held by all rings ({@link logLineBytes} per line). O(rings). */
+  bytesHeld(): number {
+    let total = 0;
+    for (const byName of this.rings.values()) for (const ring of byName.values()) total += ring.bytes;
+    return total;
+  }
+
   /** Kept lines of a project that match `q`, oldest first. Synchronous; any caller. */
   query(projectKey: string, q: LogQuery): LogLine[] {
     const rings = this.rings.get(projectKey);
@@ -83,6 +96,21 @@ export class LogPipeline {
       return ring ? queryRings([ring], q) : [];
     }
     return queryRings(rings.values(), q);
+  }
+
+  /**
+   * Adds lines that come from Berth rather than from a container's output (an image build's
+   * output), under `container`'s name and on stdout: kept in its ring and published like any
+   * line. Synchronous; any caller. Nothing is kept when the project keeps no lines.
+   */
+  append(projectKey: string, container: string, text: readonly string[]): void {
+    const retain = this.retainLines(projectKey);
+    if (retain === 0 || text.length === 0) return;
+    const ring = this.ring(projectKey, container, retain);
+    const ts = new Date().toISOString();
+    const lines: LogLine[] = text.map((line) => ({ ts, stream: "stdout", container, line }));
+    for (const l of lines) ring.push(l);
+    this.o.bus.publish({ kind: "logs", projectKey, container, lines });
   }
 
   private retainLines(projectKey: string): number {
@@ -129,7 +157,11 @@ export class LogPipeline {
     let byName = this.rings.get(projectKey);
     if (byName === undefined) this.rings.set(projectKey, (byName = new Map()));
     let ring = byName.get(name);
-    if (ring === undefined) byName.set(name, (ring = new RingBuffer<LogLine>(retain)));
+    if (ring === undefined)
+      byName.set(
+        name,
+        (ring = new RingBuffer<LogLine>(retain, { maxBytes: MAX_RING_BYTES, sizeOf: logLineBytes })),
+      );
     else ring.resize(retain);
     return ring;
   }

@@ -15,22 +15,18 @@ export const writeOptions = {
     .string()
     .max(128)
     .optional()
-    .describe(
-      "The resourceVersion you read (get_project, list_projects); the write fails with a conflict if the project changed since",
-    ),
+    .describe("The resourceVersion you read; the write fails with a conflict if the project changed since"),
   wait: z
     .boolean()
     .optional()
-    .describe(
-      "Wait until the project is Ready (or Failed, or the timeout) before answering; progress is notified",
-    ),
+    .describe("Wait until Ready (or Failed, or the timeout) before answering, notifying progress"),
   timeoutSeconds: z
     .number()
     .int()
     .min(1)
     .max(600)
     .optional()
-    .describe("How long wait may take; default 30 (stays under a client's usual 60 s request timeout)"),
+    .describe("How long wait may take; default 30 (under clients' usual 60 s timeout)"),
 };
 
 /** Default wait, below MCP clients' usual 60 s request timeout. */

@@ -66,6 +66,7 @@ export const getLogs = defineTool({
     nextCursor: z.string().optional(),
     hint: z.string().optional(),
   }),
+  toolset: "read",
   annotations: READ,
   run(args, ctx) {
     const ref = resolveRef(args);
@@ -152,6 +153,7 @@ export const getMetrics = defineTool({
       }),
     ),
   }),
+  toolset: "read",
   annotations: READ,
   run(args, ctx) {
     const ref = resolveRef(args);
@@ -235,6 +237,7 @@ export const waitForProject = defineTool({
     timeoutSeconds: z.number().int().min(1).max(600).optional().describe(`Default ${DEFAULT_WAIT_SECONDS}`),
   }),
   output: waitSchema,
+  toolset: "read",
   annotations: READ,
   async run(args, ctx) {
     const ref = resolveRef(args);

@@ -49,6 +49,7 @@ export const listProjects = defineTool({
     phase: z.enum(PHASES).optional().describe("Only projects in this phase"),
   }),
   output: z.object({ projects: z.array(summarySchema), count: z.number().int() }),
+  toolset: "read",
   annotations: READ,
   run(args, { backend }) {
     const views = backend.service.list({
@@ -93,6 +94,7 @@ export const getProject = defineTool({
     file: z.string().optional(),
     line: z.number().int().optional(),
   }),
+  toolset: "read",
   annotations: READ,
   run(args, { backend }) {
     const ref = resolveRef(args);
@@ -172,6 +174,7 @@ export const validateProject = defineTool({
     projects: z.array(z.object({ namespace: z.string(), name: z.string(), resourceVersion: z.string() })),
     errors: z.array(specErrorSchema),
   }),
+  toolset: "read",
   annotations: READ,
   run(args) {
     const parsed = parseProjects(args.documents, "documents");

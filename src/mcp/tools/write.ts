@@ -1,4 +1,4 @@
-/** The write tools: apply_project, patch_project, delete_project, restart_project, set_project_state. */
+/** The spec write tools: apply_project, patch_project (the lifecycle ones are in lifecycle.ts). */
 import { dirname } from "node:path";
 import { z } from "zod";
 import type { ApplyFailure, ProjectService } from "../../service/service.js";
@@ -79,6 +79,7 @@ export const applyProject = defineTool({
     failures: z.array(failureSchema),
     wait: waitSchema.optional(),
   }),
+  toolset: "write",
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async run(args, ctx) {
     const service = ctx.backend.service;
@@ -183,6 +184,7 @@ export const patchProject = defineTool({
     ...writeOptions,
   }),
   output: writeOutput,
+  toolset: "write",
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async run(args, ctx) {
     const ref = resolveRef(args);
@@ -190,67 +192,6 @@ export const patchProject = defineTool({
       ref.namespace,
       ref.name,
       args.patch,
-      writeOptionsOf(args),
-    );
-    return finishWrite(ctx, response, args);
-  },
-});
-
-export const deleteProject = defineTool({
-  name: "delete_project",
-  title: "Delete a project",
-  description:
-    "Delete a project: its document is removed from its spec file (the file too when nothing else is left in it; " +
-    "in Kubernetes mode, the custom resource is deleted), " +
-    "and the reconciler then removes its containers and network and releases its ports. wait: true waits until " +
-    "they are gone.",
-  input: z.object({ ...projectRef, dryRun, ...writeOptions }),
-  output: writeOutput,
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-  async run(args, ctx) {
-    const ref = resolveRef(args);
-    const response = await ctx.backend.service.delete(ref.namespace, ref.name, writeOptionsOf(args));
-    return finishWrite(ctx, response, args);
-  },
-});
-
-export const restartProject = defineTool({
-  name: "restart_project",
-  title: "Restart a project",
-  description:
-    "Restart all containers of a project: sets the berth.dev/restartedAt annotation to now, so the reconciler " +
-    "replaces every container (same spec, same host ports). Every call restarts again. wait: true waits until " +
-    "the new containers run.",
-  input: z.object({ ...projectRef, ...writeOptions }),
-  output: writeOutput,
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-  async run(args, ctx) {
-    const ref = resolveRef(args);
-    const response = await ctx.backend.service.restart(ref.namespace, ref.name, writeOptionsOf(args));
-    return finishWrite(ctx, response, args);
-  },
-});
-
-export const setProjectState = defineTool({
-  name: "set_project_state",
-  title: "Start or stop a project",
-  description:
-    "Set a project's desired state: Stopped stops its containers (they and their host ports are kept), Running " +
-    "starts them again. wait: true waits until the project is Running or Stopped.",
-  input: z.object({
-    ...projectRef,
-    state: z.enum(["Running", "Stopped"]).describe("Running or Stopped"),
-    dryRun,
-    ...writeOptions,
-  }),
-  output: writeOutput,
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-  async run(args, ctx) {
-    const ref = resolveRef(args);
-    const response = await ctx.backend.service.setState(
-      ref.namespace,
-      ref.name,
-      args.state,
       writeOptionsOf(args),
     );
     return finishWrite(ctx, response, args);

@@ -88,6 +88,8 @@ describe("MCP over Streamable HTTP on berth run", () => {
       [
         "apply_project",
         "delete_project",
+        "diagnose_project",
+        "exec_in_container",
         "get_logs",
         "get_metrics",
         "get_project",

@@ -1,10 +1,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Client as ModernClient } from "@modelcontextprotocol/client";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanupDirs, eventually, removeProjects } from "../operator/daemon.js";
-import { call, stdioClient, text, webProject } from "./helpers.js";
+import { readTestEnv } from "../../helpers/env.js";
+import { call, ROOT, stdioClient, text, webProject } from "./helpers.js";
 
 const suffix = Math.random().toString(36).slice(2, 7);
 const web = `mcp-stdio-${suffix}`;
@@ -31,7 +34,7 @@ describe("berth mcp over stdio", () => {
 
   it("runs the operator in process: apply, wait with progress, the port answers", async () => {
     const { tools } = await first.client.listTools();
-    expect(tools).toHaveLength(11);
+    expect(tools).toHaveLength(13);
     const applied = await call(first.client, "apply_project", { documents: webProject(web) });
     expect(applied.isError, text(applied)).toBeFalsy();
     const progress: string[] = [];
@@ -70,5 +73,43 @@ describe("berth mcp over stdio", () => {
     expect(missing.isError).toBe(true);
     const deleted = await call(first.client, "delete_project", { name: web, wait: true });
     expect(deleted.isError, text(deleted)).toBeFalsy();
+  });
+
+  it("a v2 client (2026-07-28) over stdio reaches the same daemon, read-only when asked", async () => {
+    const env = readTestEnv();
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [
+        join(ROOT, "bin", "berth.js"),
+        "mcp",
+        "--docker",
+        env.dockerHost,
+        ...args,
+        "--http",
+        "127.0.0.1:29453",
+        "--mcp-read-only",
+      ],
+      cwd: ROOT,
+      stderr: "pipe",
+    });
+    const modern = new ModernClient(
+      { name: "v2-stdio", version: "1" },
+      { versionNegotiation: { mode: { pin: "2026-07-28" } } },
+    );
+    await modern.connect(transport);
+    try {
+      const { tools } = await modern.listTools();
+      expect(tools.map((t) => t.name)).toContain("diagnose_project");
+      expect(tools.map((t) => t.name)).not.toContain("apply_project");
+      const listed = await modern.callTool({ name: "list_projects", arguments: {} });
+      expect(listed.isError).toBeFalsy();
+      const refused = await modern.callTool({
+        name: "apply_project",
+        arguments: { documents: webProject("ro") },
+      });
+      expect(refused.isError).toBe(true);
+    } finally {
+      await modern.close();
+    }
   });
 });

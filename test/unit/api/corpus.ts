@@ -65,7 +65,7 @@ export const INVALID: InvalidCase[] = [
     yaml: spec("frobnicate: true"),
     path: "spec.frobnicate",
     line: 9,
-    message: 'unknown field "frobnicate"; allowed fields: state, host, containers, logs, metrics',
+    message: 'unknown field "frobnicate"; allowed fields: state, host, containers, volumes, logs, metrics',
     code: "UnknownField",
   },
   {
@@ -232,11 +232,48 @@ export const INVALID: InvalidCase[] = [
     code: "Rule",
   },
   {
-    name: "duplicate port names across containers",
-    yaml: `${HEAD}    - {name: a, image: x, ports: [{name: http, containerPort: 80}]}\n    - {name: b, image: x, ports: [{name: http, containerPort: 81}]}\n`,
-    path: "spec.containers[1].ports[0].name",
-    line: 8,
-    message: 'port name "http" is already used at spec.containers[0].ports[0]',
+    name: "duplicate port names in one container",
+    yaml: container("ports:", "  - {name: http, containerPort: 80}", "  - {name: http, containerPort: 81}"),
+    path: "spec.containers[0].ports[1].name",
+    line: 11,
+    message:
+      'port name "http" is already used at spec.containers[0].ports[0]; port names must be unique within a container',
+  },
+  {
+    name: "a mount with both hostPath and volume",
+    yaml: `${HEAD}    - name: c\n      image: x\n      volumes: [{hostPath: ./d, volume: v, mountPath: /d}]\n  volumes: [{name: v}]\n`,
+    path: "spec.containers[0].volumes[0]",
+    line: 9,
+    message: "a mount needs exactly one of hostPath or volume, found both",
+  },
+  {
+    name: "a mount of an undeclared volume",
+    yaml: `${HEAD}    - name: c\n      image: x\n      volumes: [{volume: pgdata, mountPath: /d}]\n  volumes: [{name: other}]\n`,
+    path: "spec.containers[0].volumes[0].volume",
+    line: 9,
+    message:
+      'volume "pgdata" is not declared (spec.volumes declares other); add {name: pgdata} to spec.volumes',
+  },
+  {
+    name: "a volume retain policy that does not exist",
+    yaml: spec("volumes: [{name: v, retain: Forever}]"),
+    path: "spec.volumes[0].retain",
+    line: 9,
+    message: "Forever",
+  },
+  {
+    name: "an env entry with both value and valueFrom",
+    yaml: container("env: [{name: A, value: x, valueFrom: {secret: {file: ./s}}}]"),
+    path: "spec.containers[0].env[0].value",
+    line: 9,
+    message: '"A" has both value and valueFrom; keep one',
+  },
+  {
+    name: "a secret with both file and env",
+    yaml: container("env: [{name: A, valueFrom: {secret: {file: ./s, env: S}}}]"),
+    path: "spec.containers[0].env[0].valueFrom.secret",
+    line: 9,
+    message: "needs exactly one of file or env, found both",
   },
   {
     name: "duplicate container port",
@@ -388,7 +425,7 @@ export const INVALID: InvalidCase[] = [
     yaml: container("image: other"),
     path: "",
     line: 9,
-    message: "Map keys must be unique",
+    message: '"image" is defined again at line 9; first at line 8: a key may appear once in a mapping',
     code: "Syntax",
   },
   {

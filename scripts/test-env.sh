@@ -328,8 +328,19 @@ JSON
   cat "$ENV_FILE"
 }
 
+# Every file-mode daemon the tests start holds inotify instances, and so does every dockerd (a
+# private one with many containers holds over a hundred); Debian's default of 128 per user runs out.
+raise_inotify_limit() {
+  local now
+  now="$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 0)"
+  if [ "$now" -lt 1024 ] && [ "$(id -u)" = 0 ]; then
+    sysctl -q -w fs.inotify.max_user_instances=1024 || log "could not raise fs.inotify.max_user_instances ($now)"
+  fi
+}
+
 cmd_up() {
   install_packages
+  raise_inotify_limit
   start_docker
   start_redis
   start_nats

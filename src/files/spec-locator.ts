@@ -35,6 +35,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export class SpecLocator {
   private readonly dir: string;
   private realDir: string | undefined;
+  /** What scans learnt of each spec file, with the stat it was read at. */
+  private readonly scanned = new Map<string, { stamp: string; keys: ReadonlyMap<string, number> }>();
 
   constructor(
     dir: string,
@@ -95,19 +97,39 @@ export class SpecLocator {
   /** Reads every spec file that mentions one of the names, and maps the keys found to files. */
   private async scan(keys: readonly string[]): Promise<Map<string, SpecLocation>> {
     const wanted = new Set(keys);
-    const names = [...new Set(keys.map((k) => k.slice(k.indexOf("/") + 1)))];
     const out = new Map<string, SpecLocation>();
     const { files } = await collectSpecFiles([await this.root()]);
-    for (const f of files) {
-      const text = await readText(f);
-      if (text === undefined || !names.some((n) => text.includes(n))) continue;
-      for (const [index, doc] of parseYamlFile(text).docs.entries()) {
-        const key = documentKey(doc);
-        if (key !== undefined && wanted.has(key) && !out.has(key))
-          out.set(key, { path: await this.confine(f), hint: index });
+    const present = new Set(files);
+    for (const path of this.scanned.keys()) if (!present.has(path)) this.scanned.delete(path);
+    // all at once: one by one, each stat would wait its turn behind the fsyncs of other writes
+    const defined = await Promise.all(files.map((f) => this.definedIn(f)));
+    for (const [i, f] of files.entries()) {
+      for (const [key, index] of defined[i] ?? []) {
+        if (wanted.has(key) && !out.has(key)) out.set(key, { path: await this.confine(f), hint: index });
       }
     }
     return out;
+  }
+
+  /**
+   * The projects file `path` defines (key to document index). Read and parsed once per version
+   * of the file: a later scan only stats it, so creating a project in a directory of N files
+   * costs N stats, not N reads.
+   */
+  private async definedIn(path: string): Promise<ReadonlyMap<string, number>> {
+    const info = await lstat(path, { bigint: true }).catch(() => undefined);
+    if (info === undefined) return new Map();
+    const stamp = `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+    const cached = this.scanned.get(path);
+    if (cached?.stamp === stamp) return cached.keys;
+    const text = await readText(path);
+    const keys = new Map<string, number>();
+    for (const [index, doc] of (text === undefined ? [] : parseYamlFile(text).docs).entries()) {
+      const key = documentKey(doc);
+      if (key !== undefined && !keys.has(key)) keys.set(key, index);
+    }
+    this.scanned.set(path, { stamp, keys });
+    return keys;
   }
 
   private async root(): Promise<string> {

@@ -19,8 +19,18 @@ import type { DesiredProject } from "../api/index.js";
 /** Lines kept per container when no spec says otherwise (the CRD default). */
 export const DEFAULT_RETAIN_LINES = 10_000;
 
-/** Bytes of log lines kept per container at most, whatever `retainLines` says (4 MiB). */
+/** Bytes of log lines kept per container at most for up to 16 384 lines (4 MiB). */
 export const MAX_RING_BYTES = 4 * 1024 * 1024;
+
+/** Bytes allowed per retained line beyond that: a ring of N lines holds N average lines. */
+const BYTES_PER_RETAINED_LINE = 256;
+
+/**
+ * A container's ring bound: 4 MiB, or 256 bytes per retained line when `retainLines` asks for
+ * more, so a container that prints huge lines cannot hold more than its share.
+ */
+export const ringByteBound = (retain: number): number =>
+  Math.max(MAX_RING_BYTES, retain * BYTES_PER_RETAINED_LINE);
 
 /** Approximate bytes of a kept line: its text and timestamp, plus the object's own overhead. */
 export const logLineBytes = (l: LogLine): number => l.line.length + l.ts.length + 64;
@@ -160,9 +170,9 @@ export class LogPipeline {
     if (ring === undefined)
       byName.set(
         name,
-        (ring = new RingBuffer<LogLine>(retain, { maxBytes: MAX_RING_BYTES, sizeOf: logLineBytes })),
+        (ring = new RingBuffer<LogLine>(retain, { maxBytes: ringByteBound(retain), sizeOf: logLineBytes })),
       );
-    else ring.resize(retain);
+    else ring.resize(retain, ringByteBound(retain));
     return ring;
   }
 

@@ -2,7 +2,10 @@
  * The functions that used the most CPU in a V8 `.cpuprofile` (from `node --cpu-prof`), by self
  * time and by total time of their call trees, with their file and line.
  *
- *   npx tsx bench/cpuprofile-top.ts PROFILE.cpuprofile [N]
+ *   npx tsx bench/cpuprofile-top.ts PROFILE.cpuprofile [N] [LAST_SECONDS]
+ *
+ * With LAST_SECONDS only the samples of the profile's last seconds count (bench/footprint stops the
+ * daemon right after its idle window, so its length leaves start-up out).
  */
 import { readFileSync } from "node:fs";
 
@@ -19,9 +22,9 @@ interface Profile {
   endTime: number;
 }
 
-const [file, nArg] = process.argv.slice(2);
+const [file, nArg, lastArg] = process.argv.slice(2);
 if (!file) {
-  console.error("usage: tsx bench/cpuprofile-top.ts PROFILE.cpuprofile [N]");
+  console.error("usage: tsx bench/cpuprofile-top.ts PROFILE.cpuprofile [N] [LAST_SECONDS]");
   process.exit(2);
 }
 const n = Number(nArg ?? 25);
@@ -29,8 +32,13 @@ const p = JSON.parse(readFileSync(file, "utf8")) as Profile;
 const byId = new Map(p.nodes.map((node) => [node.id, node]));
 const parent = new Map<number, number>();
 for (const node of p.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
+const from = lastArg === undefined ? -Infinity : p.endTime - Number(lastArg) * 1e6;
 const self = new Map<number, number>();
-for (const [i, id] of p.samples.entries()) self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0));
+let at = p.startTime;
+for (const [i, id] of p.samples.entries()) {
+  at += p.timeDeltas[i] ?? 0;
+  if (at >= from) self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0));
+}
 const label = (node: ProfileNode) => {
   const f = node.callFrame;
   const where = f.url.replace(/^.*\/(node_modules\/|dist\/|src\/)/, "$1");
@@ -50,7 +58,7 @@ for (const [id, us] of self) {
     totalBy.set(l, (totalBy.get(l) ?? 0) + us);
   }
 }
-const wall = (p.endTime - p.startTime) / 1e6;
+const wall = (p.endTime - Math.max(p.startTime, from)) / 1e6;
 const busy = [...self.entries()]
   .filter(([id]) => !["(idle)", "(program)"].includes(byId.get(id)?.callFrame.functionName ?? ""))
   .reduce((a, [, us]) => a + us, 0);

@@ -14,7 +14,12 @@
  *
  *   BENCH_FOOTPRINT=idle,soak npm run bench -- footprint
  *   BENCH_FOOTPRINT_CPU_PROF=/tmp/prof   the daemon runs with node --cpu-prof (read the profile
- *                                        with: npx tsx bench/cpuprofile-top.ts /tmp/prof/*.cpuprofile)
+ *                                        with: npx tsx bench/cpuprofile-top.ts /tmp/prof/*.cpuprofile;
+ *                                        add `30 IDLE_SECONDS` for the idle window alone)
+ *   BENCH_FOOTPRINT_HEAP_SNAPSHOT=/tmp/h a heap snapshot of the daemon after the idle window (read it
+ *                                        with: npx tsx bench/heapsnapshot-top.ts /tmp/h/*.heapsnapshot)
+ *   BENCH_FOOTPRINT_HTTP_PORT (29570), BENCH_FOOTPRINT_NETWORK_POOL (10.235.0.0/16): for a second run
+ *                                        beside the first (e.g. the soak while an idle run measures)
  * Needs root (a private dockerd), Docker's test image and scripts/test-env.sh up.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -23,11 +28,15 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -46,11 +55,14 @@ const WARMUP_S = Number(env["BENCH_SOAK_WARMUP_SECONDS"] ?? Math.min(300, SOAK_S
 const parts = new Set((env["BENCH_FOOTPRINT"] ?? "idle,soak").split(","));
 /** A directory: run the daemon with `node --cpu-prof` and write its profile there (on exit). */
 const CPU_PROF = env["BENCH_FOOTPRINT_CPU_PROF"];
+/** A directory: write a heap snapshot of the daemon there after the idle window. */
+const HEAP_SNAPSHOT = env["BENCH_FOOTPRINT_HEAP_SNAPSHOT"];
 /** 1 (default): run the daemon compiled (as installed), not from sources through tsx. */
 const COMPILED = env["BENCH_FOOTPRINT_COMPILED"] !== "0";
 const IMAGE = "berth-test/busybox:1";
 const SHARED_DOCKER = env["DOCKER_HOST"] ?? "unix:///var/run/docker.sock";
-const HTTP_PORT = 29570;
+const HTTP_PORT = Number(env["BENCH_FOOTPRINT_HTTP_PORT"] ?? 29570);
+const NETWORK_POOL = env["BENCH_FOOTPRINT_NETWORK_POOL"] ?? "10.235.0.0/16";
 const CHURN = 10;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const MB = 1024 * 1024;
@@ -81,6 +93,8 @@ interface Daemon {
   pid: number;
   url: string;
   metric(name: string): Promise<number>;
+  /** The whole /metrics text. */
+  metrics(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -89,7 +103,11 @@ interface Daemon {
  * package.json beside it) so that it runs as installed; the tree's own dist/ is left alone.
  */
 function buildDaemon(): string {
-  const out = join(ROOT, ".cache/footprint-build");
+  // a second run beside the first (another port) builds its own copy: a build removes the old one
+  const out = join(
+    ROOT,
+    HTTP_PORT === 29570 ? ".cache/footprint-build" : `.cache/footprint-build-${HTTP_PORT}`,
+  );
   rmSync(out, { recursive: true, force: true });
   const tsc = spawnSync(
     process.execPath,
@@ -125,10 +143,20 @@ async function startDaemon(
     launcher,
     "run",
     ...["--dir", dir, "--state-dir", stateDir, "--http", `127.0.0.1:${HTTP_PORT}`, "--no-auth"],
-    ...["--docker", engine.host, "--network-pool", "10.235.0.0/16", "--port-range", "27000-27999"],
+    ...[
+      "--docker",
+      engine.host,
+      "--network-pool",
+      NETWORK_POOL,
+      "--port-range",
+      `${27000 + (HTTP_PORT % 10) * 1000}-${27999 + (HTTP_PORT % 10) * 1000}`,
+    ],
     ...["--log-level", "warn"],
   ];
-  const node = CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`] : [];
+  const node = [
+    ...(CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`] : []),
+    ...(HEAP_SNAPSHOT ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${HEAP_SNAPSHOT}`] : []),
+  ];
   const proc = spawn(process.execPath, [...node, ...args], {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "pipe"],
@@ -158,6 +186,7 @@ async function startDaemon(
     pid: proc.pid ?? NaN,
     url,
     metric,
+    metrics,
     async stop() {
       proc.kill("SIGTERM");
       await exited;
@@ -185,6 +214,60 @@ async function window(pids: number[], seconds: number): Promise<{ cpu: number[];
     await sleep(Math.min(5000, Math.max(0, end - Date.now())));
   }
   return { cpu: pids.map((p, i) => cpuSeconds(p) - (before[i] ?? 0)), rss };
+}
+
+/** Docker API requests by operation, summed over results, from a /metrics text. */
+function dockerCalls(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^berth_docker_api_requests_total\{op="([^"]+)",[^}]*\} ([\d.e+-]+)$/gm))
+    out.set(m[1] ?? "", (out.get(m[1] ?? "") ?? 0) + Number(m[2]));
+  return out;
+}
+
+function callsBetween(before: Map<string, number>, after: Map<string, number>): string {
+  const diff = [...after].map(([op, n]) => [op, n - (before.get(op) ?? 0)] as const).filter(([, n]) => n > 0);
+  return diff.length === 0 ? "none" : diff.map(([op, n]) => `${op} ${n}`).join(", ");
+}
+
+/**
+ * inotify instances a process holds. dockerd takes one per followed json-file log; past
+ * fs.inotify.max_user_instances it polls the file every 200 ms instead (and other processes of the
+ * same user get EMFILE from inotify_init).
+ */
+function inotifyInstances(pid: number): number {
+  let n = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) === "anon_inode:inotify") n++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
+}
+
+function inotifyLimit(): string {
+  try {
+    return readFileSync("/proc/sys/fs/inotify/max_user_instances", "utf8").trim();
+  } catch {
+    return "?";
+  }
+}
+
+/** Signals the daemon to write a heap snapshot and waits until the file stops growing. */
+async function heapSnapshot(pid: number, dir: string): Promise<string | undefined> {
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, "SIGUSR2");
+  let last = -1;
+  for (let i = 0; i < 240; i++) {
+    await sleep(500);
+    const file = readdirSync(dir).find((f) => f.endsWith(".heapsnapshot") && !before.has(f));
+    if (file === undefined) continue;
+    const size = statSync(join(dir, file)).size;
+    if (size > 0 && size === last) return join(dir, file);
+    last = size;
+  }
+  return undefined;
 }
 
 async function soak(d: Daemon, dir: string): Promise<void> {
@@ -282,6 +365,47 @@ async function soak(d: Daemon, dir: string): Promise<void> {
     );
 }
 
+/**
+ * The Linux bridges of the private engine's user networks (`br-` and the network id's first 12
+ * characters): dockerd leaves them behind when it stops, one per project, so the benchmark
+ * removes them after the engine (its own engine's only).
+ */
+async function projectBridges(engine: PrivateDockerd): Promise<string[]> {
+  const networks = await engine.client.listNetworks().catch(() => []);
+  return networks
+    .filter((n) => n.Driver === "bridge" && !["bridge", "host", "none"].includes(n.Name))
+    .map((n) => `br-${n.Id.slice(0, 12)}`);
+}
+
+/**
+ * Removes the engine's containers (16 at a time) before it stops: a dockerd stopping 200 running
+ * containers outlasts the helper's 20 s grace, is killed, and leaves a containerd shim per
+ * container running behind it.
+ */
+async function removeContainers(engine: PrivateDockerd): Promise<void> {
+  const ids = (await engine.client.listContainers({ all: true }).catch(() => [])).map((c) => c.Id);
+  const next = ids.values();
+  const worker = async () => {
+    for (let r = next.next(); !r.done; r = next.next())
+      await engine.client
+        .getContainer(r.value)
+        .remove({ force: true })
+        .catch(() => undefined);
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+function deleteBridges(names: string[]): void {
+  let left = 0;
+  for (const name of names)
+    if (
+      spawnSync("ip", ["link", "delete", name], { stdio: "ignore" }).status !== 0 &&
+      existsSync(`/sys/class/net/${name}`)
+    )
+      left++;
+  if (left > 0) console.log(`footprint: ${left} of ${names.length} project bridges could not be removed`);
+}
+
 export async function run(): Promise<void> {
   const engine = await startPrivateDockerd();
   const dir = mkdtempSync(join(tmpdir(), "berth-bench-foot-"));
@@ -292,7 +416,7 @@ export async function run(): Promise<void> {
     const launcher = COMPILED ? buildDaemon() : join(ROOT, "bin/berth.js");
     daemon = await startDaemon(launcher, engine, dir, stateDir);
     console.log(
-      `footprint: the daemon runs ${COMPILED ? "compiled (.cache/footprint-build)" : "from sources through tsx"}`,
+      `footprint: the daemon runs ${COMPILED ? `compiled (${launcher})` : "from sources through tsx"}`,
     );
     for (let i = 0; i < PROJECTS; i++)
       writeFileSync(join(dir, `idle${i}.yaml`), spec(`idle${i}`, "exec sleep 1000000"));
@@ -302,28 +426,47 @@ export async function run(): Promise<void> {
     );
     await sleep(SETTLE_S * 1000);
     if (parts.has("idle")) {
+      const calls0 = dockerCalls(await daemon.metrics());
+      const load0 = loadavg()[0] ?? NaN;
       const w = await window([daemon.pid, engine.pid], IDLE_S);
+      const inotify = inotifyInstances(engine.pid);
+      const load1 = loadavg()[0] ?? NaN;
       const r = summarize(w.rss);
+      const after = await daemon.metrics();
       const heap = await daemon.metric("nodejs_heap_size_used_bytes");
       console.log(`footprint/idle: ${PROJECTS} running projects, daemon left alone ${IDLE_S} s`);
       console.log(
         `  berth   CPU ${pct(w.cpu[0] ?? NaN, IDLE_S)} of a core (goal < 1 %), RSS median ${mb(r.median)}, max ${mb(r.max)} (goal < 150 MB), heap used ${mb(heap)}`,
       );
-      console.log(`  dockerd CPU ${pct(w.cpu[1] ?? NaN, IDLE_S)} of a core in the same window`);
+      console.log(
+        `  dockerd CPU ${pct(w.cpu[1] ?? NaN, IDLE_S)} of a core in the same window; it holds ${inotify} inotify instances for ${PROJECTS} followed logs (fs.inotify.max_user_instances ${inotifyLimit()}: the rest are polled every 200 ms)`,
+      );
+      console.log(`  Docker API calls by Berth in the window: ${callsBetween(calls0, dockerCalls(after))}`);
+      console.log(`  load average (1 min) ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end`);
+      if (HEAP_SNAPSHOT) {
+        mkdirSync(HEAP_SNAPSHOT, { recursive: true });
+        console.log(
+          `  heap snapshot: ${(await heapSnapshot(daemon.pid, HEAP_SNAPSHOT)) ?? "not written in 120 s"}`,
+        );
+      }
     }
     if (parts.has("soak")) await soak(daemon, dir);
     if (parts.has("idle")) {
       await daemon.stop();
       daemon = undefined;
       await sleep(10_000);
+      const bareLoad = loadavg()[0] ?? NaN;
       const bare = await window([engine.pid], BARE_S);
       console.log(
-        `  bare engine, same containers, no Berth: dockerd CPU ${pct(bare.cpu[0] ?? NaN, BARE_S)} over ${BARE_S} s`,
+        `  bare engine, same containers, no Berth: dockerd CPU ${pct(bare.cpu[0] ?? NaN, BARE_S)} over ${BARE_S} s (load average ${bareLoad.toFixed(2)} -> ${(loadavg()[0] ?? NaN).toFixed(2)})`,
       );
     }
   } finally {
     await daemon?.stop();
+    const bridges = await projectBridges(engine);
+    await removeContainers(engine);
     await engine.destroy();
+    deleteBridges(bridges);
     rmSync(dir, { recursive: true, force: true });
     rmSync(stateDir, { recursive: true, force: true });
   }

@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   streams: () => import("./streams.js"),
   converge: () => import("./converge.js"),
   compose: () => import("./compose.js"),
+  devloop: () => import("./devloop.js"),
   concurrency: () => import("./concurrency.js"),
   cache: () => import("./cache.js"),
   kube: () => import("./kube.js"),

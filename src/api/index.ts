@@ -24,7 +24,7 @@ export { parseCpu, parseMemory } from "./quantity.js";
 export { SPEC_READ_TIMEOUT_MS, readSpecFile, readSpecText } from "./spec-file.js";
 export type { SpecReadFailure } from "./spec-file.js";
 export type { StatusEntry, StatusReader, Transition } from "./status.js";
-export { API_VERSION, KIND, PHASES, RESTARTED_AT_ANNOTATION } from "./types.js";
+export { API_VERSION, KIND, PHASES, RESTARTED_AT_ANNOTATION, WATCH_ACTIONS } from "./types.js";
 export type {
   Condition,
   ConditionType,
@@ -33,6 +33,7 @@ export type {
   Dependency,
   DependencyCondition,
   DesiredState,
+  DevelopSpec,
   EnvFromSource,
   EnvVar,
   Phase,
@@ -43,9 +44,12 @@ export type {
   Protocol,
   RestartPolicy,
   SecretKeyRef,
+  SyncRecord,
   VolumeMount,
   VolumeRetain,
   VolumeSpec,
+  WatchAction,
+  WatchRule,
 } from "./types.js";
 export { schemaValidator } from "./validator.js";
 export {

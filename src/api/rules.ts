@@ -1,5 +1,6 @@
 import type { ContainerSpec, Project } from "./types.js";
 import { checkDependencies } from "./dependencies.js";
+import { checkDevelop } from "./develop-rules.js";
 import type { FieldPath, RuleViolation } from "./paths.js";
 import { MIN_MEMORY_BYTES, parseCpu, parseMemory } from "./quantity.js";
 
@@ -35,6 +36,7 @@ export function checkRules(project: Project): RuleViolation[] {
       out,
     );
     checkEnv(c, base, out);
+    checkDevelop(c, base, out);
     checkUniqueItems(
       c.volumes?.map((v) => v.mountPath),
       [...base, "volumes"],

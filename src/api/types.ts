@@ -23,7 +23,8 @@ export type Protocol = "TCP" | "UDP";
 export const PHASES = ["Pending", "Progressing", "Running", "Degraded", "Stopped", "Failed"] as const;
 export type Phase = (typeof PHASES)[number];
 export type ConditionStatus = "True" | "False" | "Unknown";
-export type ConditionType = "Ready" | "SpecValid" | "PortsAllocated" | "ImageAvailable" | "Progressing";
+export type ConditionType =
+  "Ready" | "SpecValid" | "PortsAllocated" | "ImageAvailable" | "Progressing" | "Synced";
 
 export interface ObjectMeta {
   name: string;
@@ -138,6 +139,38 @@ export interface Dependency {
   condition: DependencyCondition;
 }
 
+/** What a watch rule does when files under its path change. */
+export type WatchAction = "sync" | "sync+restart" | "sync+exec" | "restart" | "rebuild";
+
+/** The watch actions, in the CRD's enum order. */
+export const WATCH_ACTIONS: readonly WatchAction[] = [
+  "sync",
+  "sync+restart",
+  "sync+exec",
+  "restart",
+  "rebuild",
+];
+
+/**
+ * One dev-loop rule: files under `path` (resolved like a volume's `hostPath`) that change, and are
+ * not excluded by `ignore` (`.dockerignore` syntax, relative to `path`) or a `.dockerignore` in
+ * `path`, are copied into the running container at `target`, then `action` says what follows.
+ */
+export interface WatchRule {
+  path: string;
+  action: WatchAction;
+  /** An absolute container path; required by sync, sync+restart and sync+exec. */
+  target?: string;
+  ignore?: string[];
+  /** The command sync+exec runs in the container after each sync. */
+  exec?: ExecAction;
+}
+
+/** The dev loop of a container. Not covered by its spec hash: editing it never replaces a container. */
+export interface DevelopSpec {
+  watch?: WatchRule[];
+}
+
 export interface ContainerSpec {
   name: string;
   image: string;
@@ -154,6 +187,7 @@ export interface ContainerSpec {
   restartPolicy: RestartPolicy;
   healthCheck?: HealthCheck;
   dependsOn?: Dependency[];
+  develop?: DevelopSpec;
 }
 
 export interface LogsSpec {
@@ -209,6 +243,21 @@ export interface PortStatus {
   url?: string;
 }
 
+/** The outcome of one watch-rule action (a sync, restart, exec or rebuild), as status and events report it. */
+export interface SyncRecord {
+  container: string;
+  /** The rule's path as the spec writes it. */
+  path: string;
+  action: string;
+  /** When it finished, RFC 3339. */
+  time: string;
+  files: number;
+  bytes: number;
+  durationMs: number;
+  /** Why it failed; absent on success. */
+  error?: string;
+}
+
 export interface ProjectStatus {
   observedGeneration?: number;
   phase?: Phase;
@@ -218,6 +267,8 @@ export interface ProjectStatus {
   containers?: ContainerStatus[];
   ports?: PortStatus[];
   lastReconcileTime?: string;
+  /** The last watch-rule outcomes, newest first, at most 10. */
+  syncs?: SyncRecord[];
 }
 
 export interface Project {
@@ -262,7 +313,17 @@ export const SCHEMA_KEY_MAPS = {
     restartPolicy: "required",
     healthCheck: "optional",
     dependsOn: "optional",
+    develop: "optional",
   } satisfies KeyMap<ContainerSpec>,
+  "spec.containers[].develop": { watch: "optional" } satisfies KeyMap<DevelopSpec>,
+  "spec.containers[].develop.watch[]": {
+    path: "required",
+    action: "required",
+    target: "optional",
+    ignore: "optional",
+    exec: "optional",
+  } satisfies KeyMap<WatchRule>,
+  "spec.containers[].develop.watch[].exec": { command: "required" } satisfies KeyMap<ExecAction>,
   "spec.containers[].dependsOn[]": { name: "required", condition: "required" } satisfies KeyMap<Dependency>,
   "spec.containers[].build": {
     context: "required",
@@ -327,7 +388,18 @@ export const SCHEMA_KEY_MAPS = {
     containers: "optional",
     ports: "optional",
     lastReconcileTime: "optional",
+    syncs: "optional",
   } satisfies KeyMap<ProjectStatus>,
+  "status.syncs[]": {
+    container: "required",
+    path: "required",
+    action: "required",
+    time: "required",
+    files: "required",
+    bytes: "required",
+    durationMs: "required",
+    error: "optional",
+  } satisfies KeyMap<SyncRecord>,
   "status.conditions[]": {
     type: "required",
     status: "required",

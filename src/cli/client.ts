@@ -152,10 +152,11 @@ export class DaemonClient {
 
   /**
    * A GET whose body the caller reads (log queries, `follow=true` streams); errors as above. With
-   * `stream`, no deadline applies once the daemon has answered.
+   * `stream`, no deadline applies once the daemon has answered; `signal` ends the request (and
+   * its body) when it aborts.
    */
-  async getBody(path: string, options: { stream?: boolean } = {}): Promise<Response> {
-    return this.fetch("GET", path, { timeoutMs: options.stream ? 0 : undefined });
+  async getBody(path: string, options: { stream?: boolean; signal?: AbortSignal } = {}): Promise<Response> {
+    return this.fetch("GET", path, { timeoutMs: options.stream ? 0 : undefined, signal: options.signal });
   }
 
   /** A POST without a body whose JSON answer the caller reads (e.g. `/api/v1/gc`); errors as above. */
@@ -210,7 +211,12 @@ export class DaemonClient {
   private async fetch(
     method: string,
     path: string,
-    init: { body?: string | undefined; headers?: Record<string, string>; timeoutMs?: number | undefined },
+    init: {
+      body?: string | undefined;
+      headers?: Record<string, string>;
+      timeoutMs?: number | undefined;
+      signal?: AbortSignal | undefined;
+    },
   ): Promise<Response> {
     const headers: Record<string, string> = { accept: "application/json", ...init.headers };
     const credential = await this.credential();
@@ -222,9 +228,10 @@ export class DaemonClient {
         method,
         headers,
         ...(init.body !== undefined ? { body: init.body } : {}),
-        ...(timeoutMs > 0 ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
+        ...requestSignal(timeoutMs, init.signal),
       });
     } catch (err) {
+      if (init.signal?.aborted) throw err;
       throw this.unreachable(err);
     }
     if (!res.ok) {
@@ -252,6 +259,12 @@ export class DaemonClient {
       `cannot reach the Berth daemon at ${this.base} (${why}); start it with: berth run --dir DIR`,
     );
   }
+}
+
+function requestSignal(timeoutMs: number, signal: AbortSignal | undefined): { signal?: AbortSignal } {
+  const signals = [...(timeoutMs > 0 ? [AbortSignal.timeout(timeoutMs)] : []), ...(signal ? [signal] : [])];
+  if (signals.length === 0) return {};
+  return { signal: AbortSignal.any(signals) };
 }
 
 /** The API path of a project. Pure. */

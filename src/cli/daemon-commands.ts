@@ -3,6 +3,7 @@ import { runApply, type ApplyCommandOptions } from "./apply.js";
 import { DaemonClient } from "./client.js";
 import { findToken, type CredentialSources } from "./credentials.js";
 import { runDescribe } from "./describe.js";
+import { runDev, type DevCommandOptions } from "./dev.js";
 import { runExec, type ExecCommandOptions } from "./exec.js";
 import { registerVolumeCommands } from "./volume.js";
 import { runGc, type GcCommandOptions } from "./gc.js";
@@ -29,8 +30,8 @@ interface GlobalOptions {
 }
 
 /**
- * Adds the commands that talk to a running daemon (get, describe, logs, apply, delete, start, stop,
- * restart) and the global `--server`/`--token` options to `program`. Each action stores its exit
+ * Adds the commands that talk to a running daemon (get, describe, logs, dev, apply, delete, start,
+ * stop, restart) and the global `--server`/`--token` options to `program`. Each action stores its exit
  * code in `result.code` and throws CliError for failures.
  */
 export function registerDaemonCommands(
@@ -126,6 +127,42 @@ export function registerDaemonCommands(
     )
     .action(async (name: string, opts: LogsCommandOptions, cmd: Command) => {
       result.code = await runLogs(client(cmd), name, opts, io);
+    });
+
+  program
+    .command("dev")
+    .summary("follow a project's logs and dev-loop syncs until Ctrl-C")
+    .description(
+      "Follow a project's container logs and what its develop.watch rules do (files synced,\n" +
+        "containers restarted, commands run, images rebuilt, failures) in one stream, like\n" +
+        "`docker compose watch`, until interrupted. The daemon watches and syncs whether or not\n" +
+        "this command runs; stopping it stops only the output.",
+    )
+    .argument("<name>", "project NAME or NAMESPACE/NAME")
+    .addOption(ns())
+    .option("-c, --container <name>", "only this container")
+    .option("--tail <n>", "kept log lines to print first", "10")
+    .option("-t, --timestamps", "show each line's timestamp", false)
+    .addOption(
+      new Option("-o, --output <format>", "one JSON object a line (type log, sync or phase)").choices([
+        "json",
+      ]),
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  berth dev web\n  berth dev shop/api -c api --tail 0\n  berth dev web -o json | jq 'select(.type == \"sync\")'",
+    )
+    .action(async (name: string, opts: DevCommandOptions, cmd: Command) => {
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        result.code = await runDev(client(cmd), name, opts, io, stop.signal);
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
     });
 
   program

@@ -112,7 +112,6 @@ export const SERVICE_KEY_RULES: Readonly<Record<string, Rule>> = {
     reason: "Berth sets memory limits only",
     nearest: "resources.memory",
   },
-  develop: { severity: "warning", reason: "the compose watch loop is not carried over" },
   post_start: { severity: "warning", reason: "Berth has no lifecycle hooks" },
   pre_stop: { severity: "warning", reason: "Berth has no lifecycle hooks" },
   annotations: { severity: "warning", reason: "Berth does not set container annotations" },

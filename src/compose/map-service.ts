@@ -3,6 +3,7 @@
  * a key) it cannot carry over as a {@link Finding}. Pure.
  */
 import { serviceKeyFinding } from "./findings.js";
+import { mapDevelop } from "./map-develop.js";
 import { mapHealthcheck } from "./map-health.js";
 import { berthName, Mapper, type MapOptions, type MappedService } from "./map-context.js";
 import { mapDependsOn, mapNetworks, mapResources, mapRestart } from "./map-runtime.js";
@@ -37,6 +38,7 @@ export const MAPPED_SERVICE_KEYS: ReadonlySet<string> = new Set([
   "profiles",
   "pull_policy",
   "scale",
+  "develop",
 ]);
 
 /** Maps one service. */
@@ -74,6 +76,7 @@ export function mapService(svc: LoadedService, project: ComposeProject, opts: Ma
   if (health) m.c["healthCheck"] = health;
   mapDependsOn(m, cfg);
   mapNetworks(m, cfg);
+  mapDevelop(m, cfg);
   return { container: m.c, volumes: m.volumes, findings: m.findings };
 }
 

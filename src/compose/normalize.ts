@@ -39,6 +39,7 @@ export function normalizeService(service: Json, ctx: PathContext): Json {
   set("secrets", (v) => (v as unknown[]).map((x) => (typeof x === "string" ? { source: x } : x)));
   set("configs", (v) => (v as unknown[]).map((x) => (typeof x === "string" ? { source: x } : x)));
   set("networks", (v) => (Array.isArray(v) ? Object.fromEntries(v.map((n) => [String(n), null])) : v));
+  set("develop", (v) => normalizeDevelop(v, ctx));
   const limits = (((out["deploy"] as Json | undefined)?.["resources"] as Json | undefined)?.["limits"] ??
     undefined) as Json | undefined;
   if (limits) {
@@ -181,6 +182,27 @@ function normalizeDependsOn(v: unknown): Json {
     out[k] = dep;
   }
   return out;
+}
+
+/** `develop.watch` as compose prints it: absolute paths, lists for ignore and include, exec.command split. */
+function normalizeDevelop(v: unknown, ctx: PathContext): Json {
+  const d = { ...(v as Json) };
+  if (!Array.isArray(d["watch"])) return d;
+  d["watch"] = (d["watch"] as unknown[]).map((r) => {
+    const rule = { ...(r as Json) };
+    if (typeof rule["path"] === "string") rule["path"] = absPath(rule["path"], ctx);
+    for (const key of ["ignore", "include"]) if (typeof rule[key] === "string") rule[key] = [rule[key]];
+    const exec = rule["exec"] as Json | undefined;
+    if (exec && typeof exec === "object") {
+      const e = { ...exec };
+      if (e["command"] !== undefined && e["command"] !== null) e["command"] = commandList(e["command"]);
+      if (e["environment"] !== undefined && e["environment"] !== null)
+        e["environment"] = toMap(e["environment"], "=");
+      rule["exec"] = e;
+    }
+    return rule;
+  });
+  return d;
 }
 
 function normalizeHealthcheck(v: unknown): Json {

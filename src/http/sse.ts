@@ -1,13 +1,13 @@
 /**
  * Server-sent events: `GET /api/v1/projects/{ns}/{name}/metrics/stream` (event `sample`) and
- * `GET /api/v1/events[?namespace=]` (event `phase`, and `status` with the project as
+ * `GET /api/v1/events[?namespace=]` (events `phase`, `sync` for each dev-loop outcome, and `status` with the project as
  * `GET /api/v1/projects/{ns}/{name}` shows it after every status write), fed from the stream bus
  * and the status store. A client more
  * than {@link SSE_MAX_BUFFERED_BYTES} behind gets a `notice` event and is disconnected, so a slow
  * reader never grows memory without bound nor slows anyone else.
  */
 import type { ServerResponse } from "node:http";
-import { keyOf } from "../api/index.js";
+import { keyOf, splitKey } from "../api/index.js";
 import type { StreamBus, StreamFilter, StreamMessage } from "../streams/bus.js";
 import { HttpError } from "./errors.js";
 import type { Router } from "./router.js";
@@ -61,10 +61,11 @@ export function registerSseRoutes(router: Router, api: SseApi): void {
         api.bus,
         { kind: "events" },
         signal,
-        (m) =>
-          m.kind === "events" && inScope(m.projectKey)
-            ? ["phase", { project: m.projectKey, ...m.event }]
-            : undefined,
+        (m) => {
+          if (m.kind !== "events" || !inScope(m.projectKey)) return undefined;
+          if ("sync" in m) return ["sync", { ...splitKey(m.projectKey), ...m.sync }];
+          return ["phase", { project: m.projectKey, ...m.event }];
+        },
         statusEvents,
       );
     });

@@ -5,6 +5,10 @@
  * that needs the user's confirmation answers with an elicitation: on the 2026-07-28 protocol an
  * `input_required` result that the client answers by calling again, on 2025-era connections the
  * SDK turns it into an `elicitation/create` request.
+ *
+ * A call of a tool that waits for convergence runs as a task (tasks.ts) when the client takes
+ * tasks: it is answered as usual until the tool starts its wait (the desired state is saved by
+ * then), and with a task handle from there on, while the wait goes on in the daemon.
  */
 import {
   acceptedContent,
@@ -24,6 +28,9 @@ import type { McpBackend } from "./backend.js";
 import type { McpMetrics } from "./metrics.js";
 import type { Logger } from "../util/logger.js";
 import type { AnyTool, ToolContext } from "./tool.js";
+import { outcomeOf, runAsTask, type TaskLink } from "./task-call.js";
+import type { TaskStore } from "./task-store.js";
+import { taskAsked, type TaskScope } from "./tasks.js";
 
 /** Largest accepted tool arguments, as JSON. */
 export const MAX_INPUT_BYTES = 1024 * 1024;
@@ -36,6 +43,10 @@ export interface McpServerDeps {
   version: string;
   /** Read-only mode and toolsets; default every tool. */
   access?: McpAccess;
+  /** The daemon's task store; without one, no call runs as a task. */
+  tasks?: TaskStore;
+  /** Who calls, as an opaque key (a digest of the credential); tasks are visible to it alone. */
+  caller?: string;
 }
 
 /** What the handler needs of the server it answers for. */
@@ -45,6 +56,8 @@ export interface CallScope {
   /** Every tool by name, offered or not. */
   tools: ReadonlyMap<string, AnyTool>;
   server: McpServer;
+  /** Tasks of this server's caller and era; absent without a store. */
+  tasks?: TaskScope;
 }
 
 const confirmSchema = z.object({ confirm: z.boolean().describe("true to go ahead") });
@@ -52,7 +65,7 @@ const confirmSchema = z.object({ confirm: z.boolean().describe("true to go ahead
 /** Answers one tools/call. */
 export async function handleToolCall(
   scope: CallScope,
-  params: { name: string; arguments?: Record<string, unknown> | undefined },
+  params: { name: string; arguments?: Record<string, unknown> | undefined; task?: unknown },
   ctx: ServerContext,
 ): Promise<CallToolResult | InputRequiredResult> {
   const { deps, tools } = scope;
@@ -90,32 +103,53 @@ export async function handleToolCall(
       `invalid arguments for ${tool.name}: ${issues(parsed.error)}`,
     );
   }
-  let result: CallToolResult | InputRequiredResult;
+  const asked = scope.tasks ? taskAsked(scope.tasks.era, params, ctx) : undefined;
+  if (asked && scope.tasks?.era === "legacy" && tool.waits !== true) {
+    done("protocol_error");
+    throw new ProtocolError(
+      ProtocolErrorCode.MethodNotFound,
+      `${tool.name} does not run as a task (its execution.taskSupport is forbidden); call it without task`,
+    );
+  }
+  if (asked && scope.tasks && tool.waits === true) {
+    const args = parsed.data;
+    return runAsTask(scope.tasks, ctx, asked.ttlMs, done, (link) =>
+      execute(scope, tool, args, context(scope, ctx, link)),
+    );
+  }
+  const result = await execute(scope, tool, parsed.data, context(scope, ctx));
+  done(outcomeOf(result));
+  return result;
+}
+
+/** Runs a tool: its output as a result (or an elicitation), a failure as an `isError` result. */
+async function execute(
+  scope: CallScope,
+  tool: AnyTool,
+  args: unknown,
+  { tool: toolCtx, flushed }: { tool: ToolContext; flushed: () => Promise<void> },
+): Promise<CallToolResult | InputRequiredResult> {
   try {
-    const { tool: toolCtx, flushed } = context(scope, ctx);
-    const out = await tool.run(parsed.data, toolCtx);
+    const out = await tool.run(args, toolCtx);
     await flushed(); // every progress notification goes out before the result
     if (out.ask) {
-      result = inputRequired({
+      return inputRequired({
         inputRequests: {
           [out.ask.key]: inputRequired.elicit({ message: out.ask.message, requestedSchema: confirmSchema }),
         },
       });
-    } else {
-      result = scope.server.server.projectCallToolResult(
-        {
-          content: [{ type: "text", text: out.text }],
-          structuredContent: out.structured as Record<string, unknown>,
-          ...(out.isError ? { isError: true } : {}),
-        },
-        undefined,
-      );
     }
+    return scope.server.server.projectCallToolResult(
+      {
+        content: [{ type: "text", text: out.text }],
+        structuredContent: out.structured as Record<string, unknown>,
+        ...(out.isError ? { isError: true } : {}),
+      },
+      undefined,
+    );
   } catch (err) {
-    result = errorResult(err, deps.backend.service, deps.logger);
+    return errorResult(err, scope.deps.backend.service, scope.deps.logger);
   }
-  done("isError" in result && result.isError ? "error" : "ok");
-  return result;
 }
 
 function refusedResult(message: string): CallToolResult {
@@ -130,9 +164,13 @@ function refusedResult(message: string): CallToolResult {
   };
 }
 
-function context(scope: CallScope, ctx: ServerContext): { tool: ToolContext; flushed: () => Promise<void> } {
+function context(
+  scope: CallScope,
+  ctx: ServerContext,
+  task?: TaskLink,
+): { tool: ToolContext; flushed: () => Promise<void> } {
   const token = ctx.mcpReq._meta?.progressToken;
-  const signal = ctx.mcpReq.signal;
+  const signal = task?.signal ?? ctx.mcpReq.signal;
   const responses = ctx.mcpReq.inputResponses;
   let progress = 0;
   let sent: Promise<void> = Promise.resolve();
@@ -146,6 +184,7 @@ function context(scope: CallScope, ctx: ServerContext): { tool: ToolContext; flu
       return acceptedContent(responses, key, confirmSchema)?.confirm === true ? "accepted" : "declined";
     },
     progress(message) {
+      if (task?.progress(message)) return;
       if (token === undefined || signal.aborted) return;
       progress++;
       const params = { progressToken: token, progress, message };
@@ -153,6 +192,7 @@ function context(scope: CallScope, ctx: ServerContext): { tool: ToolContext; flu
         .then(() => ctx.mcpReq.notify({ method: "notifications/progress", params }))
         .catch(() => undefined);
     },
+    ...(task ? { waiting: () => task.waiting() } : {}),
   };
   return { tool, flushed: () => sent };
 }

@@ -2,7 +2,7 @@
  * Why a project is not healthy, in one bounded digest: the failing conditions, each container's
  * state, exit code, OOM kill, restarts, probe and the dependency it waits for, and the log lines
  * that matter (the first lines of its last start, the last lines, lines that look like errors),
- * ending with one suggested next action. The text stays under {@link MAX_DIGEST_CHARS} (about
+ * the last dev-loop syncs when it has watch rules, ending with one suggested next action. The text stays under {@link MAX_DIGEST_CHARS} (about
  * 2,000 tokens at 4 characters a token): log lines go first when it would not. Pure.
  */
 import type { ObservedContainer } from "../runtime/observed.js";
@@ -10,7 +10,8 @@ import type { LogLine } from "../streams/log-line.js";
 import { normalizeTimestamp } from "../streams/log-line.js";
 import type { ProjectView } from "../service/view.js";
 import { describeStatus } from "../service/view.js";
-import { formatSpecError, type ContainerSpec } from "../api/index.js";
+import { formatSpecError, type ContainerSpec, type SyncRecord } from "../api/index.js";
+import { failedFirst, hasWatchRules, syncLine } from "./syncs.js";
 
 type HealthCheck = NonNullable<ContainerSpec["healthCheck"]>;
 
@@ -21,6 +22,8 @@ const LINE_CHARS = 200;
 const FIRST_LINES = 5;
 const LAST_LINES = 10;
 const ERROR_LINES = 5;
+/** Dev-loop outcomes a digest shows. */
+const SYNCS = 5;
 
 /** Lines that usually say what went wrong. */
 const ERROR_PATTERN =
@@ -63,6 +66,8 @@ export interface Diagnosis {
   summary: string;
   problems: string[];
   containers: ContainerDiagnosis[];
+  /** When the project has develop.watch rules: its last outcomes, the newest failed one first. */
+  syncs?: SyncRecord[];
   nextAction: string;
   /** True when log lines were left out to stay under the bound. */
   truncated: boolean;
@@ -144,6 +149,10 @@ function nextAction(d: Omit<Diagnosis, "nextAction" | "truncated">, view: Projec
   const waiting = d.containers.find((c) => c.waitingFor);
   if (waiting)
     return `Container ${waiting.name} waits for ${waiting.waitingFor?.join(", ")}: diagnose that container's problem first.`;
+  // only when the newest outcome failed: a later success means the failure is fixed
+  const sync = d.syncs ? view.status.syncs?.[0] : undefined;
+  if (sync?.error)
+    return `The last ${sync.action} of ${sync.path} in ${sync.container} failed (${sync.error}): fix that, then save a file under the path again; get_syncs shows the history.`;
   if (d.healthy) return "Nothing to fix: the project is Ready.";
   return `The project is still converging; wait_for_project ${key}, then diagnose_project again if it does not get Ready.`;
 }
@@ -174,6 +183,7 @@ export function diagnosisText(d: Diagnosis): string {
     if (c.lastLines.length) out.push("  last lines:", ...c.lastLines.map((l) => `    ${l}`));
     if (c.errorLines.length) out.push("  error lines:", ...c.errorLines.map((l) => `    ${l}`));
   }
+  if (d.syncs?.length) out.push("syncs (failed first):", ...d.syncs.map((s) => `  ${cut(syncLine(s))}`));
   if (d.truncated) out.push("(some log lines were left out; get_logs has them all)");
   out.push(`Next: ${d.nextAction}`);
   return out.join("\n");
@@ -197,6 +207,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     summary: describeStatus(view.status),
     problems,
     containers,
+    ...(hasWatchRules(view) ? { syncs: failedFirst(view.status.syncs ?? []).slice(0, SYNCS) } : {}),
   };
   const d: Diagnosis = { ...base, nextAction: nextAction(base, view), truncated: false };
   const trims: Array<(c: ContainerDiagnosis) => boolean> = [

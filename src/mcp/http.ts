@@ -11,8 +11,11 @@
  *   idle one) when `maxSessions` are open.
  *
  * Host and Origin are checked first (origin.ts); the bearer token is the HTTP server's.
+ *
+ * Tasks (tasks.ts) live in one store of the endpoint, shared by both generations: a task outlives
+ * the request or session that made it, and belongs to the credential that made it.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   createMcpHandler,
@@ -29,6 +32,7 @@ import { FULL_ACCESS, narrowed } from "./access.js";
 import { checkOrigin, type HostPolicy } from "./origin.js";
 import { watchResources } from "./resource-events.js";
 import { createMcpServer, type McpServerDeps } from "./server.js";
+import { TaskStore } from "./task-store.js";
 import { sendWebResponse, webRequest } from "./web.js";
 
 /** The path the endpoint serves. */
@@ -63,10 +67,15 @@ export class McpHttpEndpoint {
   private readonly modern: McpHttpHandler;
   private readonly unwatch: () => void;
 
+  private readonly deps: McpServerDeps;
+  private readonly ownTasks: TaskStore | undefined;
+
   constructor(
-    private readonly deps: McpServerDeps,
+    deps: McpServerDeps,
     private readonly options: McpHttpOptions,
   ) {
+    this.ownTasks = deps.tasks ? undefined : new TaskStore();
+    this.deps = this.ownTasks ? { ...deps, tasks: this.ownTasks } : deps;
     this.idleMs = options.idleMs ?? 30 * 60_000;
     this.maxSessions = options.maxSessions ?? 1000;
     this.sweeper = setInterval(() => this.sweep(Date.now()), Math.min(60_000, this.idleMs));
@@ -109,6 +118,7 @@ export class McpHttpEndpoint {
       this.modern.close().catch(() => undefined),
       ...all.map((s) => s.server.close().catch(() => undefined)),
     ]);
+    this.ownTasks?.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -162,10 +172,16 @@ export class McpHttpEndpoint {
     }
   }
 
-  /** The server deps for a request: this endpoint's access, narrowed by the client's headers. */
+  /**
+   * The server deps for a request: this endpoint's access, narrowed by the client's headers, and
+   * the caller's key for its tasks (a digest of its Authorization header; the HTTP server has
+   * checked the token already).
+   */
   private depsFor(headers: Headers | undefined): McpServerDeps {
     const access = narrowed(this.deps.access ?? FULL_ACCESS, headers);
-    return access === this.deps.access ? this.deps : { ...this.deps, access };
+    const auth = headers?.get("authorization");
+    const caller = auth ? createHash("sha256").update(auth).digest("base64url") : "anonymous";
+    return { ...this.deps, access, caller };
   }
 
   private async open(deps: McpServerDeps): Promise<Session> {

@@ -10,6 +10,7 @@ import { handleToolCall, type McpServerDeps } from "./call.js";
 import { registerPrompts } from "./prompts.js";
 import { registerLegacySubscriptions } from "./resource-events.js";
 import { registerResources } from "./resources.js";
+import { registerTaskMethods, taskCapabilities, TaskNotifier, type Era, type TaskScope } from "./tasks.js";
 import type { AnyTool } from "./tool.js";
 import { listedTool } from "./tool-list.js";
 import { TOOLS } from "./tools/index.js";
@@ -63,7 +64,7 @@ export function toolsFor(access: McpAccess): { listed: ListedTool[]; all: Map<st
  * A new MCP server with the Berth tools of its access mode, for the protocol era it will serve
  * (2025-era servers also answer resources/subscribe); connect it to exactly one transport.
  */
-export function createMcpServer(deps: McpServerDeps, era: "legacy" | "modern" = "legacy"): McpServer {
+export function createMcpServer(deps: McpServerDeps, era: Era = "legacy"): McpServer {
   const access = deps.access ?? FULL_ACCESS;
   const server = new McpServer(
     { name: "berth", title: "Berth", version: deps.version },
@@ -80,13 +81,35 @@ export function createMcpServer(deps: McpServerDeps, era: "legacy" | "modern" = 
   );
   // the SDK registers resources with listChanged only; it replaces the capability object whole
   server.server.registerCapabilities({ resources: { listChanged: true, subscribe: true } });
+  const tasks = taskScope(server, deps, access, era);
+  if (tasks) {
+    server.server.registerCapabilities(taskCapabilities(era));
+    registerTaskMethods(server, tasks);
+  }
   const { listed, all } = toolsFor(access);
   server.server.setRequestHandler("tools/list", () => ({ tools: listed }));
   server.server.setRequestHandler("tools/call", (request, ctx) =>
-    handleToolCall({ deps, access, tools: all, server }, request.params, ctx),
+    handleToolCall({ deps, access, tools: all, server, ...(tasks ? { tasks } : {}) }, request.params, ctx),
   );
   registerResources(server, deps.backend);
   if (era === "legacy") registerLegacySubscriptions(server, deps.backend);
   registerPrompts(server);
   return server;
+}
+
+/**
+ * The tasks of one server: the caller's key narrowed by the access mode, so a read-only view of
+ * the same token neither sees nor cancels the tasks of a full one.
+ */
+function taskScope(
+  server: McpServer,
+  deps: McpServerDeps,
+  access: McpAccess,
+  era: Era,
+): TaskScope | undefined {
+  const store = deps.tasks;
+  if (!store) return undefined;
+  const mode = `${access.readOnly ? "ro" : "rw"}:${[...access.toolsets].sort().join(",")}`;
+  const owner = `${deps.caller ?? "local"}|${mode}`;
+  return { store, owner, era, ...(era === "legacy" ? { notifier: new TaskNotifier(server, store) } : {}) };
 }

@@ -11,6 +11,7 @@ import { serveStdio as serveStdioEntry, StdioServerTransport } from "@modelconte
 import type { Logger } from "../util/logger.js";
 import { accessHeaders, FULL_ACCESS, type McpAccess } from "./access.js";
 import { createMcpServer, type McpServerDeps } from "./server.js";
+import { TaskStore } from "./task-store.js";
 
 /** The process's stdio, or a pair of streams in tests. */
 export interface StdioStreams {
@@ -23,12 +24,16 @@ export interface StdioStreams {
  * with its own `_meta` envelope), or a 2025-era connection opened with `initialize`.
  */
 export async function serveStdio(deps: McpServerDeps, io: StdioStreams, signal: AbortSignal): Promise<void> {
-  const handle = serveStdioEntry((ctx) => createMcpServer(deps, ctx.era), {
+  // one caller on a process's stdio: the tasks it makes live as long as the process
+  const tasks = deps.tasks ?? new TaskStore();
+  const served = { ...deps, tasks, caller: deps.caller ?? "stdio" };
+  const handle = serveStdioEntry((ctx) => createMcpServer(served, ctx.era), {
     transport: new StdioServerTransport(io.stdin, io.stdout),
     onerror: (err) => deps.logger.debug("mcp stdio error", { err: err.message }),
   });
   await untilClosed(io.stdin, signal);
   await handle.close();
+  if (!deps.tasks) tasks.close();
 }
 
 /**

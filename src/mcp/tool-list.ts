@@ -51,6 +51,9 @@ export function listedTool(tool: AnyTool): ListedTool {
       true,
       0,
     ) as ListedTool["outputSchema"],
-    annotations: { title: tool.title, ...tool.annotations },
+    // the title is listed once, at the top level (annotations.title is its older, duplicate place)
+    annotations: { ...tool.annotations },
+    // 2025-11-25 clients may run these as tasks; the 2026-07-28 encoder drops the field
+    ...(tool.waits === true ? { execution: { taskSupport: "optional" } } : {}),
   };
 }

@@ -22,6 +22,12 @@ export interface ToolContext {
   canElicit?: boolean;
   /** The answer to an earlier {@link ToolOutput.ask} of this call, when the client sent one back. */
   answer?(key: string): "accepted" | "declined" | undefined;
+  /**
+   * Called once the tool has saved what it writes and starts waiting for convergence. Where the
+   * call runs as a task, its client gets the task handle now and the wait goes on without the
+   * request: `signal` then aborts on tasks/cancel, and progress becomes the task's status message.
+   */
+  waiting?(): void;
 }
 
 /**
@@ -53,6 +59,8 @@ export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject
   input: I;
   output: O;
   annotations: ToolHints;
+  /** The call may wait for convergence (`wait`), so it can run as a task (listed taskSupport optional). */
+  waits?: boolean;
   run(args: z.output<I>, ctx: ToolContext): Promise<ToolOutput<z.output<O>>> | ToolOutput<z.output<O>>;
 }
 
@@ -65,6 +73,8 @@ export interface AnyTool {
   input: z.ZodObject;
   output: z.ZodObject;
   annotations: ToolHints;
+  /** The call may wait for convergence (`wait`), so it can run as a task (listed taskSupport optional). */
+  waits?: boolean;
   run(args: unknown, ctx: ToolContext): Promise<ToolOutput<unknown>> | ToolOutput<unknown>;
 }
 

@@ -7,6 +7,7 @@ import { instanceId } from "../cache/redis.js";
 import { startStatusTiers } from "../cache/status-tiers.js";
 import { openPortTiers } from "../ports/tiers.js";
 import { BuildContextWatcher } from "../reconcilers/build-watch.js";
+import type { DevLoop } from "../reconcilers/devloop/dev-loop.js";
 import { Images } from "../reconcilers/images.js";
 import { DockerGate, STOP_CONCURRENCY } from "../reconcilers/gate.js";
 import { Networks } from "../reconcilers/networks.js";
@@ -30,6 +31,7 @@ import { DesiredStore } from "../files/desired-store.js";
 import { FileSource } from "../files/file-source.js";
 import { acquireDirLock, registerOperator } from "./lock.js";
 import { registerHealthMetrics } from "./health-metrics.js";
+import { createDevLoop } from "./devloop.js";
 import { berthVersion } from "../util/version.js";
 import { registerControllerMetrics, registerWorkQueueMetrics } from "../controller/metrics.js";
 import { registerSpecWatchMetrics } from "../files/metrics.js";
@@ -68,6 +70,8 @@ export interface Manager {
   readonly probes: Pick<Prober, "lastResult">;
   /** Named volumes: `berth volume ls` and `berth volume reset`. */
   readonly volumes: VolumeService;
+  /** The dev loop (`develop.watch`): last syncs per project, watcher counts. */
+  readonly devloop: Pick<DevLoop, "records" | "watching" | "watcherCount">;
   /** True once the spec files are loaded and the Docker cache is synced. */
   ready(): boolean;
   /** Why the daemon cannot do its work now (Docker unreachable), or undefined; for /readyz. */
@@ -196,11 +200,22 @@ async function assemble(
     },
   });
   const volumes = new Volumes(docker, logger, gate);
+  const busRef: { bus?: Streams["bus"] } = {};
+  const devloop = createDevLoop({
+    docker,
+    mountPolicy: { allowedRoots: options.allowHostPaths },
+    stopTimeoutSeconds: options.stopTimeoutSeconds,
+    registry,
+    logger,
+    appendLog: (key, container, line) => tails.logs?.append(key, container, [line]),
+    bus: () => busRef.bus,
+  });
   const reconciler = new ProjectReconciler(
     {
       desired,
       volumes,
       envFiles,
+      devloop,
       ...(backend.readSecret
         ? {
             secrets: {
@@ -293,6 +308,7 @@ async function assemble(
         lostPortsSource,
         buildContexts,
         envFiles,
+        devloop,
       ],
       metrics: controllerMetrics,
       queueMetrics,
@@ -308,6 +324,7 @@ async function assemble(
     signal,
   );
   tails.logs = streams.logs;
+  busRef.bus = streams.bus;
   registerHealthMetrics(
     registry,
     {
@@ -346,6 +363,7 @@ async function assemble(
     controller: run.handle,
     streams,
     probes: prober,
+    devloop,
     volumes: new VolumeService({
       list: (sig) => volumes.list({ signal: sig }),
       desired,

@@ -61,11 +61,12 @@ const RESTART: Record<RestartPolicy, string> = {
 
 /**
  * The spec-hash of a container: its spec, resolved host ports, image ID, restart marker and the
- * real paths of its volumes. `dependsOn` is left out: it orders starts and changes nothing inside
- * the container, so editing it recreates nothing. Pure.
+ * real paths of its volumes. `dependsOn` and `develop` are left out: one orders starts, the other
+ * drives the dev loop from outside; neither changes anything inside the container, so editing them
+ * recreates nothing. Pure.
  */
 export function containerHash(inputs: Omit<ContainerInputs, "instance" | "namedVolumes">): string {
-  const { dependsOn: _order, ...spec } = inputs.spec;
+  const { dependsOn: _order, develop: _devloop, ...spec } = inputs.spec;
   return hashOf({
     spec,
     ports: inputs.ports.map((p) => [p.containerPort, p.protocol, p.hostPort]),

@@ -21,12 +21,13 @@ export interface ImageResolver {
   /**
    * The image ID a container runs, pulling or building per its policy; `buildContext` is the
    * checked real path of `spec.build.context`; `opts.project` is the project key (for build
-   * labels, output and the context watcher). Throws ImageUnavailableError for a missing image.
+   * labels, output and the context watcher); `opts.synced` the real paths the dev loop copies
+   * into the container (left out of the build digest). Throws ImageUnavailableError for a missing image.
    */
   resolve(
     spec: ContainerSpec,
     buildContext: string | undefined,
-    opts: CallOptions & { project?: string },
+    opts: CallOptions & { project?: string; synced?: readonly string[] },
   ): Promise<string>;
   /** Forgets a cached reference (after Docker said the image is gone). Synchronous. */
   forget(ref: string): void;

@@ -41,14 +41,17 @@ export interface BuiltImage {
 }
 
 /**
- * The digest reference of `c` for the context at `contextDir` (reads the context; no Docker call).
+ * The digest reference of `c` for the context at `contextDir` (reads the context; no Docker call),
+ * leaving `exclude` (context paths the dev loop syncs) out of the digest.
  */
 export async function digestRefOf(
   digester: BuildDigester,
   c: ContainerSpec,
   contextDir: string,
+  exclude?: readonly string[],
 ): Promise<{ digest: string; digestRef: string }> {
-  const digest = await digester.digest(contextDir, { dockerfile: c.build?.dockerfile, args: c.build?.args });
+  const input = { dockerfile: c.build?.dockerfile, args: c.build?.args, exclude };
+  const digest = await digester.digest(contextDir, input);
   return { digest, digestRef: `${repositoryOf(c.image)}:${buildTag(digest)}` };
 }
 

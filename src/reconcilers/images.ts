@@ -1,3 +1,4 @@
+import { isAbsolute, relative, sep } from "node:path";
 import { BuildDigester } from "../runtime/build-digest.js";
 import type { CallOptions, DockerClient } from "../runtime/docker.js";
 import type { DockerImages } from "../runtime/images.js";
@@ -41,6 +42,8 @@ export type ResolveOptions = CallOptions & {
   fresh?: boolean;
   /** The project key (`ns/name`) the container belongs to: labels builds, routes build output. */
   project?: string;
+  /** Real paths the dev loop copies into the running container: not part of the build digest. */
+  synced?: readonly string[];
 };
 
 const DEFAULT_REGISTRY_CHECK_MS = 5 * 60_000;
@@ -106,7 +109,7 @@ export class Images {
     if (opts.project !== undefined) this.options.contexts?.track(opts.project, c.name, contextDir);
     let target: { digest: string; digestRef: string };
     try {
-      target = await digestRefOf(this.digester, c, contextDir);
+      target = await digestRefOf(this.digester, c, contextDir, insideOf(contextDir, opts.synced));
     } catch (err) {
       throw new ImageUnavailableError(
         c.image,
@@ -196,4 +199,16 @@ export class Images {
     ]);
     return pullDecision({ localId, localDigests, registry });
   }
+}
+
+/** The paths of `real` inside `dir`, relative and `/`-separated. Pure. */
+function insideOf(dir: string, real: readonly string[] | undefined): string[] | undefined {
+  if (!real?.length) return undefined;
+  const out: string[] = [];
+  for (const r of real) {
+    const rel = relative(dir, r);
+    if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) continue;
+    out.push(rel.split(sep).join("/"));
+  }
+  return out.length ? out : undefined;
 }

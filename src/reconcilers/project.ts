@@ -12,6 +12,7 @@ import { ContainerOps } from "./container-ops.js";
 import type { SecretReader } from "./env.js";
 import type { EnvFileTracker } from "./env-watch.js";
 import { DockerGate } from "./gate.js";
+import { updateDevLoop, withDevLoop, type DevLoopControl } from "./devloop/status.js";
 import { ReconcileMemory } from "./memory.js";
 import { PathResolver, type MountPolicy } from "./mounts.js";
 import { networkName } from "./names.js";
@@ -98,6 +99,8 @@ export interface ProjectReconcilerDeps {
   secrets?: SecretReader;
   /** Told which env and secret files each container reads, so that an edit enqueues the project. */
   envFiles?: EnvFileTracker;
+  /** The dev loop (`develop.watch`): told which containers run; its outcomes go into status. */
+  devloop?: DevLoopControl;
 }
 
 /** Re-check soon while containers start or probes settle; events usually come first. */
@@ -230,6 +233,7 @@ export class ProjectReconciler {
       ...(network ? { network: { name: networkName(key), ready: network } } : {}),
     });
     this.updateProbes(d, run.containers, assignments);
+    if (this.deps.devloop) updateDevLoop(this.deps.devloop, d, run.containers);
     const logTails = failedLogTails(d, run.containers, stoppedByBerth, this.deps.lastLines);
     const found = findings(resolution, { ...run, ...extra, logTails });
     const status = this.writeStatus(d, found);
@@ -279,6 +283,7 @@ export class ProjectReconciler {
     if (reason === undefined) await this.volumes.deleted(key, hadStatus || observed.length > 0, call);
     else this.volumes.forget(key);
     this.deps.envFiles?.untrackProject(key);
+    this.deps.devloop?.remove(key);
     await this.deps.ports.release(key);
     this.deps.prober.remove(key);
     this.deps.status.delete(key);
@@ -304,16 +309,19 @@ export class ProjectReconciler {
   private writeStatus(d: DesiredProject, found: Findings): ProjectStatus {
     const previous = this.deps.status.get(d.key)?.status;
     const health = (name: string) => this.deps.prober.health(d.key, name);
-    const status = computeStatus(
+    const now = new Date().toISOString();
+    const computed = computeStatus(
       {
         ...found,
         desired: d,
         probes: probeHealths(d.project.spec.containers, health, found.containers, previous),
         publishHost: this.opts.publishHost,
-        now: new Date().toISOString(),
+        now,
       },
       previous,
     );
+    const devloop = this.deps.devloop;
+    const status = devloop ? withDevLoop(computed, devloop, d, previous, now) : computed;
     this.deps.status.set(d.key, status);
     if (status.phase === "Running" && this.converged.get(d.key) !== d.generation) {
       this.converged.set(d.key, d.generation);

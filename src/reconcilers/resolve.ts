@@ -14,6 +14,7 @@ import { ImageUnavailableError } from "./images.js";
 import { PathPolicyError, type PathResolver } from "./mounts.js";
 import type { ResolvedContainer } from "./plan.js";
 import { blockedReason } from "./reasons.js";
+import { syncedPaths } from "./devloop/synced.js";
 import type { ContainerSpec, DesiredProject } from "../api/index.js";
 
 /** A problem of one spec container found while resolving; `index` is its place in the spec. */
@@ -68,7 +69,8 @@ export async function resolveContainers(
       const real = await paths.container(spec, index, d.specDir);
       const where = { namespace: d.project.metadata.namespace, specDir: d.specDir };
       const resolvedEnv = await resolveEnv(spec, index, where, paths, env, call.signal);
-      const imageID = await images.resolve(spec, real.buildContext, { ...call, project: d.key });
+      const synced = spec.build ? await syncedPaths(spec, d.specDir, paths) : [];
+      const imageID = await images.resolve(spec, real.buildContext, { ...call, project: d.key, synced });
       out.resolved.set(spec.name, {
         ports: mine,
         imageID,

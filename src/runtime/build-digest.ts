@@ -17,6 +17,11 @@ export interface BuildDigestInput {
   dockerfile?: string | undefined;
   /** Build args (`--build-arg`); order does not matter. */
   args?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Context paths (relative, `/`-separated) left out of the digest though still sent: what the
+   * dev loop copies into running containers, so that a synced edit does not rebuild.
+   */
+  exclude?: readonly string[] | undefined;
 }
 
 interface FileMark {
@@ -47,7 +52,10 @@ export class BuildDigester {
     h.update(`dockerfile\0${dockerfile}\n`);
     const args = Object.entries(input.args ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     for (const [k, v] of args) h.update(`arg\0${k}\0${v}\n`);
+    const excluded = (rel: string): boolean =>
+      input.exclude?.some((x) => x === "" || rel === x || rel.startsWith(`${x}/`)) ?? false;
     for (const rel of entries) {
+      if (excluded(rel)) continue;
       const abs = join(contextDir, rel);
       const st = await lstat(abs);
       const mode = (st.mode & 0o7777).toString(8);

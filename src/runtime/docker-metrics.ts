@@ -30,7 +30,9 @@ export type DockerOp =
   | "removeImage"
   | "listVolumes"
   | "createVolume"
-  | "removeVolume";
+  | "removeVolume"
+  | "putArchive"
+  | "restartContainer";
 
 /** Outcome of one call; the `result` label. A small fixed set, so the label stays low-cardinality. */
 export type DockerCallResult =

@@ -28,3 +28,4 @@ export type {
 export type { DockerVolumes, VolumeCreateSpec, VolumeSummary } from "./volumes.js";
 export { LABEL_RETAIN, LABEL_VOLUME } from "./volumes.js";
 export type { DockerImages, ImageSummary } from "./images.js";
+export type { DockerSync } from "./sync.js";

@@ -74,3 +74,16 @@ export function contextFilter(patterns: readonly string[], dockerfile = "Dockerf
     mayIncludeBelow: (dir) => exceptions.some((p) => p.startsWith(`${dir}/`)),
   };
 }
+
+/**
+ * The filter for plain `.dockerignore` patterns, with none of a build's exceptions (the dev
+ * loop's `ignore` rules and the `.dockerignore` of a watched path). Pure.
+ */
+export function patternFilter(patterns: readonly string[]): ContextFilter {
+  const matcher = ignore({ ignorecase: false }).add([...patterns]);
+  const exceptions = patterns.filter((p) => p.startsWith("!")).map((p) => `${p.slice(1)}/`);
+  return {
+    excludes: (path) => path !== "" && matcher.ignores(path),
+    mayIncludeBelow: (dir) => exceptions.some((p) => p.startsWith(`${dir}/`)),
+  };
+}

@@ -18,6 +18,8 @@ import { execOps } from "./dockerode-exec.js";
 import { imageOps } from "./dockerode-images.js";
 import type { DockerImages } from "./images.js";
 import { volumeOps } from "./dockerode-volumes.js";
+import { syncOps } from "./dockerode-sync.js";
+import type { DockerSync } from "./sync.js";
 import type { DockerVolumes } from "./volumes.js";
 import type { DockerExec } from "./exec.js";
 import type { DockerMetrics } from "./docker-metrics.js";
@@ -46,7 +48,7 @@ export interface DockerClientOptions {
 }
 
 /** The dockerode-backed {@link DockerClient}, plus what its owner needs to manage it. */
-export interface DockerodeClient extends DockerClient, DockerExec, DockerVolumes, DockerImages {
+export interface DockerodeClient extends DockerClient, DockerExec, DockerVolumes, DockerImages, DockerSync {
   readonly calls: DockerCallCounter;
   /** The shared keep-alive agent of all non-streaming calls (exposed for connection accounting). */
   readonly agent: Agent;
@@ -297,6 +299,7 @@ export function createDockerClient(options: DockerClientOptions = {}): Dockerode
     ...execOps({ runner, base, api, streams }),
     ...imageOps({ runner, base, api, streams, endpoint: endpoint.display }),
     ...volumeOps({ runner, base, api }),
+    ...syncOps({ runner, base, api }),
   };
 
   function base(

@@ -1,10 +1,12 @@
 /**
- * The stream bus: how log batches, metrics samples and phase events travel from their producers
- * (log followers, the metrics sampler, the status store) to consumers (HTTP streams, the NATS
- * publisher). The in-process bus is always there; NATS is one more consumer of it.
+ * The stream bus: how log batches, metrics samples, phase events and sync events travel from
+ * their producers (log followers, the metrics sampler, the status store, the dev loop) to
+ * consumers (HTTP streams, the NATS publisher). The in-process bus is always there; NATS is one
+ * more consumer of it.
  */
 import type { Logger } from "../util/logger.js";
 import type { LogLine } from "./log-line.js";
+import type { SyncRecord } from "../api/index.js";
 
 /** The kinds of stream; the `stream` label of the stream metrics. */
 export type StreamKind = "logs" | "metrics" | "events";
@@ -33,8 +35,15 @@ export interface PhaseEventMessage {
   readonly event: { readonly phase: string; readonly previous: string | undefined; readonly time: string };
 }
 
+/** A dev-loop outcome (a sync, restart, exec or rebuild of a `develop.watch` rule). */
+export interface SyncEventMessage {
+  readonly kind: "events";
+  readonly projectKey: string;
+  readonly sync: SyncRecord;
+}
+
 /** Anything carried by the bus. */
-export type StreamMessage = LogBatch | MetricsMessage | PhaseEventMessage;
+export type StreamMessage = LogBatch | MetricsMessage | PhaseEventMessage | SyncEventMessage;
 
 /** Narrows a subscription; omitted fields match everything. */
 export interface StreamFilter {
@@ -53,6 +62,12 @@ export interface StreamBus {
   publish(message: StreamMessage): void;
   /** Returns the unsubscribe function. */
   subscribe(listener: StreamListener, filter?: StreamFilter): () => void;
+  /**
+   * True while some listener would receive a message of `kind` for `projectKey` (a subscriber
+   * without a filter, such as the NATS publisher, receives everything). Producers use it to skip
+   * work nobody reads. Synchronous, no I/O.
+   */
+  watched(kind: StreamKind, projectKey: string): boolean;
 }
 
 /** The in-process {@link StreamBus}: synchronous fan-out to listeners. Any caller may use it. */
@@ -71,6 +86,15 @@ export class InProcessBus implements StreamBus {
         this.logger.error("stream listener threw", { kind: message.kind, err });
       }
     }
+  }
+
+  watched(kind: StreamKind, projectKey: string): boolean {
+    for (const { filter } of this.listeners) {
+      if (filter.kind !== undefined && filter.kind !== kind) continue;
+      if (filter.projectKey !== undefined && filter.projectKey !== projectKey) continue;
+      return true;
+    }
+    return false;
   }
 
   subscribe(listener: StreamListener, filter: StreamFilter = {}): () => void {

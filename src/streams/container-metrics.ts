@@ -52,10 +52,16 @@ const GAUGES: ReadonlyArray<[string, string, (s: ContainerSample) => number]> = 
 ];
 
 /**
- * Registers the container series on `registry` (never the global one); `latest` is called at each
- * scrape and must be synchronous. Calling it twice on one registry throws (one sampler per registry).
+ * Registers the container series on `registry` (never the global one). At each scrape every series
+ * awaits `refresh` (the sampler shares one round between them; it must not reject), then reads
+ * `latest`, which must be synchronous. Calling it twice on one registry throws (one sampler per
+ * registry).
  */
-export function registerContainerMetrics(registry: Registry, latest: () => Iterable<LatestSample>): void {
+export function registerContainerMetrics(
+  registry: Registry,
+  latest: () => Iterable<LatestSample>,
+  refresh: () => Promise<void> = () => Promise.resolve(),
+): void {
   const labelsOf = (l: LatestSample): Record<Labels, string> => {
     const { namespace, name } = splitKey(l.projectKey);
     return { namespace, project: name, container: l.container };
@@ -66,7 +72,8 @@ export function registerContainerMetrics(registry: Registry, latest: () => Itera
       help,
       labelNames: LABELS,
       registers: [registry],
-      collect() {
+      async collect() {
+        await refresh();
         this.reset();
         for (const l of latest()) this.inc(labelsOf(l), Math.max(0, value(l.sample)));
       },
@@ -78,7 +85,8 @@ export function registerContainerMetrics(registry: Registry, latest: () => Itera
       help,
       labelNames: LABELS,
       registers: [registry],
-      collect() {
+      async collect() {
+        await refresh();
         this.reset();
         for (const l of latest()) this.set(labelsOf(l), value(l.sample));
       },

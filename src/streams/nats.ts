@@ -11,6 +11,7 @@ import type { Logger } from "../util/logger.js";
 import type { StreamBus, StreamMessage } from "./bus.js";
 import { PublishQueue } from "./publish-queue.js";
 import { streamSubject } from "./subject.js";
+import { splitKey } from "../api/index.js";
 
 /** Options of {@link NatsPublisher}; parsed once at start-up. */
 export interface NatsPublisherOptions {
@@ -172,7 +173,11 @@ export class NatsPublisher {
         this.queue.push({
           kind: "events",
           subject: streamSubject("events", m.projectKey),
-          json: JSON.stringify({ project: m.projectKey, ...m.event }),
+          json: JSON.stringify(
+            "sync" in m
+              ? { project: m.projectKey, type: "sync", ...splitKey(m.projectKey), ...m.sync }
+              : { project: m.projectKey, ...m.event },
+          ),
         });
         break;
     }

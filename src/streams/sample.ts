@@ -23,14 +23,18 @@ export interface ContainerSample {
 /** The numbers of a sample without its time and source. */
 export type SampleValues = Omit<ContainerSample, "time" | "source">;
 
-/** Values of a `key value` file (memory.stat, cpu.stat), by key. Pure. */
-export function parseKeyValues(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    const [key, value] = line.trim().split(/\s+/);
-    if (key && value !== undefined && value !== "") out.set(key, Number(value));
-  }
-  return out;
+/**
+ * The value of `key` in a `key value` file (memory.stat, cpu.stat), 0 when absent. Looks for the
+ * key at a line start only, so `inactive_file` does not match `total_inactive_file`. Pure.
+ */
+export function statValue(text: string, key: string): number {
+  let at = text.startsWith(`${key} `) ? 0 : text.indexOf(`\n${key} `);
+  if (at < 0) return 0;
+  if (at > 0) at += 1;
+  const start = at + key.length + 1;
+  const end = text.indexOf("\n", start);
+  const value = Number(text.slice(start, end < 0 ? undefined : end).trim());
+  return Number.isFinite(value) ? value : 0;
 }
 
 /** Read and write bytes from cgroup v1 `blkio.throttle.io_service_bytes` (`MAJ:MIN Read N` lines). Pure. */

@@ -170,6 +170,21 @@ function projectService(s: Json): Json {
     });
   put("working_dir", s["working_dir"]);
   put("user", s["user"]);
+  const watch = (s["develop"] as Json | undefined)?.["watch"] as Json[] | undefined;
+  if (watch)
+    put(
+      "develop",
+      watch.map((r) => ({
+        path: r["path"],
+        action: r["action"],
+        target: r["target"],
+        ignore: r["ignore"],
+        include: r["include"],
+        initial_sync: r["initial_sync"],
+        exec: (r["exec"] as Json | undefined)?.["command"] ?? undefined,
+        environment: (r["exec"] as Json | undefined)?.["environment"],
+      })),
+    );
   return JSON.parse(JSON.stringify(out)) as Json;
 }
 

@@ -5,7 +5,7 @@ import { type PortStatus, keyOf } from "../../api/index.js";
 
 /** The project a call names: `name` (or `namespace/name`) and an optional namespace. */
 export const projectRef = {
-  name: z.string().min(1).max(253).describe('Project name, e.g. "shop-api"; "namespace/name" also works'),
+  name: z.string().min(1).max(253).describe('Project name ("shop-api") or "namespace/name"'),
   namespace: z.string().min(1).max(63).optional().describe('Namespace; default "default"'),
 };
 
@@ -15,18 +15,9 @@ export const writeOptions = {
     .string()
     .max(128)
     .optional()
-    .describe("The resourceVersion you read; the write fails with a conflict if the project changed since"),
-  wait: z
-    .boolean()
-    .optional()
-    .describe("Wait until Ready (or Failed, or the timeout) before answering, notifying progress"),
-  timeoutSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(600)
-    .optional()
-    .describe("How long wait may take; default 30 (under clients' usual 60 s timeout)"),
+    .describe("The resourceVersion you read: the write fails if the project changed since"),
+  wait: z.boolean().optional().describe("Wait until Ready, Failed or the timeout, notifying progress"),
+  timeoutSeconds: z.number().int().min(1).max(600).optional().describe("How long wait may take; default 30"),
 };
 
 /** Default wait, below MCP clients' usual 60 s request timeout. */

@@ -70,6 +70,7 @@ export async function waitForResults(
   timeoutSeconds: number | undefined,
 ): Promise<WaitOut> {
   const timeoutMs = (timeoutSeconds ?? DEFAULT_WAIT_SECONDS) * 1000;
+  ctx.waiting?.(); // the writes are saved: a call that runs as a task goes on as one from here
   const outcome: WaitResult = await ctx.backend.service.waitForWrites(results, {
     timeoutMs,
     signal: ctx.signal,

@@ -11,9 +11,9 @@ export const diagnoseProject = defineTool({
   title: "Diagnose a project",
   description:
     "Why a project is not healthy, in one call: failing conditions (port conflicts name the holder, image " +
-    "failures the build step), per container its state, exit code, OOM kill, restarts, health check and last " +
-    "probe result, the dependency it waits for, and the log lines that matter (first lines of the last start, " +
-    `last lines, error lines). At most ${MAX_DIGEST_CHARS} characters; ends with a suggested next action.`,
+    "failures the build step), per container its state, exit code, OOM kill, restarts, health check, last " +
+    "probe, awaited dependency and the log lines that matter, and the last develop.watch syncs (failed first). " +
+    `At most ${MAX_DIGEST_CHARS} characters; ends with a suggested next action.`,
   toolset: "read",
   input: z.object({ ...projectRef }),
   output: z.object({
@@ -43,6 +43,20 @@ export const diagnoseProject = defineTool({
         errorLines: lines,
       }),
     ),
+    syncs: z
+      .array(
+        z.object({
+          container: z.string(),
+          path: z.string(),
+          action: z.string(),
+          time: z.string(),
+          files: z.number(),
+          bytes: z.number(),
+          durationMs: z.number(),
+          error: z.string().optional(),
+        }),
+      )
+      .optional(),
     nextAction: z.string(),
     truncated: z.boolean(),
   }),

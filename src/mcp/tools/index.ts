@@ -4,6 +4,7 @@ import { diagnoseProject } from "./diagnose.js";
 import { execInContainerTool } from "./exec.js";
 import { getLogs, getMetrics, waitForProject } from "./observe.js";
 import { getProject, listProjects, validateProject } from "./read.js";
+import { getSyncs } from "./syncs.js";
 import { deleteProject, restartProject, setProjectState } from "./lifecycle.js";
 import { applyProject, patchProject } from "./write.js";
 import { importCompose } from "./import.js";
@@ -21,6 +22,7 @@ export const TOOLS: readonly AnyTool[] = [
   getLogs,
   getMetrics,
   waitForProject,
+  getSyncs,
   execInContainerTool,
   importCompose,
 ];

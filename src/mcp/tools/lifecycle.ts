@@ -160,6 +160,7 @@ export const deleteProject = defineTool({
   }),
   output: bulkOutput,
   annotations: { ...lifecycleHints, idempotentHint: true },
+  waits: true,
   async run(args, ctx) {
     const targets = targetsOf(ctx, args);
     if (targets.length > 1 && !args.dryRun && args.confirm !== true) {
@@ -200,6 +201,7 @@ export const restartProject = defineTool({
   input: z.object({ ...targetArgs, ...writeOptions }),
   output: bulkOutput,
   annotations: { ...lifecycleHints, idempotentHint: false },
+  waits: true,
   async run(args, ctx) {
     return bulk(ctx, targetsOf(ctx, args), (ns, name, o) => ctx.backend.service.restart(ns, name, o), args);
   },
@@ -219,6 +221,7 @@ export const setProjectState = defineTool({
   }),
   output: bulkOutput,
   annotations: { ...lifecycleHints, idempotentHint: true },
+  waits: true,
   async run(args, ctx) {
     return bulk(
       ctx,

@@ -228,10 +228,9 @@ export const waitForProject = defineTool({
   name: "wait_for_project",
   title: "Wait until a project is ready",
   description:
-    "Wait until a project has converged to its current spec: Running with every container ready (or Stopped when " +
-    `its desired state is Stopped), Failed, or the timeout (default ${DEFAULT_WAIT_SECONDS}s, under a client's usual 60 s ` +
-    "request timeout). Sends a progress notification on every status change when the call has a progress token; " +
-    "cancelling the call ends the wait. Returns the phase and the published ports with their URLs.",
+    "Wait until a project has converged to its current spec: Running with every container ready (Stopped if " +
+    `so desired), Failed, or the timeout (default ${DEFAULT_WAIT_SECONDS}s). Notifies progress on each status change; ` +
+    "cancelling the call ends the wait. Returns the phase and the ports with their URLs.",
   input: z.object({
     ...projectRef,
     timeoutSeconds: z.number().int().min(1).max(600).optional().describe(`Default ${DEFAULT_WAIT_SECONDS}`),
@@ -239,6 +238,7 @@ export const waitForProject = defineTool({
   output: waitSchema,
   toolset: "read",
   annotations: READ,
+  waits: true,
   async run(args, ctx) {
     const ref = resolveRef(args);
     const timeoutMs = (args.timeoutSeconds ?? DEFAULT_WAIT_SECONDS) * 1000;

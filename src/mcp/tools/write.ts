@@ -81,6 +81,7 @@ export const applyProject = defineTool({
   }),
   toolset: "write",
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  waits: true,
   async run(args, ctx) {
     const service = ctx.backend.service;
     const response = await service.apply(args.documents, {
@@ -186,6 +187,7 @@ export const patchProject = defineTool({
   output: writeOutput,
   toolset: "write",
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  waits: true,
   async run(args, ctx) {
     const ref = resolveRef(args);
     const response = await ctx.backend.service.patch(

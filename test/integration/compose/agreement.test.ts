@@ -12,7 +12,7 @@ import {
 /**
  * Berth's compose loader against Docker Compose v2.40.3 itself: for every project of the corpus,
  * the keys Berth maps (services, images, commands, entrypoints, environment after interpolation,
- * ports, volumes, depends_on, health checks, restart, limits) equal `docker compose config
+ * ports, volumes, depends_on, health checks, restart, limits, develop.watch) equal `docker compose config
  * --format json`, and the cases Docker Compose refuses Berth refuses too.
  */
 describe("compose loader agrees with docker compose config", () => {

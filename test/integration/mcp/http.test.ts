@@ -93,6 +93,8 @@ describe("MCP over Streamable HTTP on berth run", () => {
         "get_logs",
         "get_metrics",
         "get_project",
+        "get_syncs",
+        "import_compose",
         "list_projects",
         "patch_project",
         "restart_project",

@@ -34,7 +34,7 @@ describe("berth mcp over stdio", () => {
 
   it("runs the operator in process: apply, wait with progress, the port answers", async () => {
     const { tools } = await first.client.listTools();
-    expect(tools).toHaveLength(13);
+    expect(tools).toHaveLength(15);
     const applied = await call(first.client, "apply_project", { documents: webProject(web) });
     expect(applied.isError, text(applied)).toBeFalsy();
     const progress: string[] = [];

@@ -86,4 +86,11 @@ describe("container spec and hash", () => {
     expect(containerHash(inputs(c, { hostPaths: ["/re-pointed/data"] }))).not.toBe(base);
     expect(containerHash(inputs(c, { hostPaths: ["/real/data"] }))).toBe(base);
   });
+
+  it("leaves develop.watch out of the hash: editing the dev loop replaces nothing", () => {
+    const plain = spec("");
+    const watched = spec(", develop: {watch: [{path: ./src, action: sync, target: /app}]}");
+    expect(watched.develop?.watch).toHaveLength(1);
+    expect(containerHash(inputs(watched))).toBe(containerHash(inputs(plain)));
+  });
 });

@@ -27,6 +27,17 @@ describe("BuildDigester", () => {
     expect(await new BuildDigester().digest(dir)).toBe(first);
   });
 
+  it("leaves excluded paths (what the dev loop syncs) out, and only those", async () => {
+    const g = new BuildDigester();
+    const base = await g.digest(dir, { exclude: ["src"] });
+    writeFileSync(join(dir, "src", "a.txt"), "synced edit");
+    writeFileSync(join(dir, "src", "new.txt"), "new");
+    expect(await g.digest(dir, { exclude: ["src"] })).toBe(base);
+    expect(await g.digest(dir, { exclude: ["sr"] })).not.toBe(base);
+    writeFileSync(join(dir, "Dockerfile"), "FROM scratch\n");
+    expect(await g.digest(dir, { exclude: ["src"] })).not.toBe(base);
+  });
+
   it("changes with a sent file's content, even when size and mtime stay the same", async () => {
     const g = new BuildDigester();
     const first = await g.digest(dir);

@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CgroupReader } from "../../../src/streams/cgroup.js";
-import { parseBlkioV1, parseIoStatV2, parseNetDev, sampleFromStats } from "../../../src/streams/sample.js";
+import {
+  parseBlkioV1,
+  parseIoStatV2,
+  parseNetDev,
+  sampleFromStats,
+  statValue,
+} from "../../../src/streams/sample.js";
 
 const NET_DEV = `Inter-|   Receive                                                |  Transmit
  face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
@@ -23,6 +29,16 @@ describe("parsers", () => {
       read: 11,
       write: 22,
     });
+  });
+
+  it("finds a key of memory.stat or cpu.stat at a line start only", () => {
+    const stat = "cache 10\ninactive_file 7\ntotal_inactive_file 1024\n";
+    expect(statValue(stat, "total_inactive_file")).toBe(1024);
+    expect(statValue(stat, "inactive_file")).toBe(7);
+    expect(statValue(stat, "cache")).toBe(10);
+    expect(statValue("usage_usec 1500000\nuser_usec 1", "usage_usec")).toBe(1_500_000);
+    expect(statValue("total_inactive_file 5", "inactive_file")).toBe(0);
+    expect(statValue("", "usage_usec")).toBe(0);
   });
 
   it("reads a stats API document", () => {
@@ -85,5 +101,41 @@ describe("CgroupReader", () => {
       fsReadBytes: 3,
       fsWriteBytes: 4,
     });
+  });
+
+  it("locates and reads a cgroup v2 container, and finds its process again once the first is gone", async () => {
+    const id = "def";
+    const v2 = join(root, "v2");
+    const dir = join(v2, "system.slice", `docker-${id}.scope`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(v2, "cgroup.controllers"), "cpu memory io\n");
+    writeFileSync(join(dir, "cpu.stat"), "usage_usec 2500000\nuser_usec 2000000\n");
+    writeFileSync(join(dir, "memory.current"), "8192\n");
+    writeFileSync(join(dir, "memory.stat"), "anon 1\nactive_file 5\ninactive_file 2048\n");
+    writeFileSync(join(dir, "io.stat"), "8:0 rbytes=10 wbytes=20 rios=1\n");
+    writeFileSync(join(dir, "cgroup.procs"), "90\n");
+    const proc = join(root, "proc2");
+    mkdirSync(join(proc, "90", "net"), { recursive: true });
+    writeFileSync(join(proc, "90", "net", "dev"), NET_DEV);
+    const reader = new CgroupReader(v2, proc);
+    const paths = await reader.locate(id);
+    expect(paths?.version).toBe(2);
+    expect(reader.readNow(paths!)).toEqual({
+      cpuSeconds: 2.5,
+      memoryUsageBytes: 8192,
+      memoryWorkingSetBytes: 6144,
+      networkReceiveBytes: 210,
+      networkTransmitBytes: 75,
+      fsReadBytes: 10,
+      fsWriteBytes: 20,
+    });
+    // the container restarted: its first process is another one
+    rmSync(join(proc, "90"), { recursive: true });
+    writeFileSync(join(dir, "cgroup.procs"), "91\n");
+    mkdirSync(join(proc, "91", "net"), { recursive: true });
+    writeFileSync(join(proc, "91", "net", "dev"), "  eth0: 5 1 0 0 0 0 0 0 6 1 0 0 0 0 0 0\n");
+    expect(reader.readNow(paths!)).toMatchObject({ networkReceiveBytes: 5, networkTransmitBytes: 6 });
+    rmSync(dir, { recursive: true });
+    expect(() => reader.readNow(paths!)).toThrow(/ENOENT/);
   });
 });

@@ -68,6 +68,7 @@ const DIFFERENCES: Record<string, Difference> = {
   "duplicate container port": { kind: "accepted", why: RULE_ONLY },
   "host port requested twice in one project": { kind: "accepted", why: RULE_ONLY },
   "health check on an unknown port name": { kind: "accepted", why: RULE_ONLY },
+  "a rebuild rule on a container without build": { kind: "accepted", why: RULE_ONLY },
   "dependency on an unknown container": { kind: "accepted", why: DEPENDENCY_RULE },
   "dependency on itself": { kind: "accepted", why: DEPENDENCY_RULE },
   "Healthy dependency without a health check": { kind: "accepted", why: DEPENDENCY_RULE },

@@ -333,7 +333,9 @@ describe("MCP over Streamable HTTP on berth run", () => {
       expect(applied.length).toBeGreaterThanOrEqual(1);
       const file = readFileSync(join(daemon.dir, `${web}.yaml`), "utf8");
       for (const o of outcomes) {
-        expect(file.includes(`CLIENT_${o.i}`), `client ${o.i} applied=${o.applied}`).toBe(o.applied);
+        // CLIENT_1 must not match CLIENT_10
+        const present = new RegExp(`\\bCLIENT_${o.i}\\b`).test(file);
+        expect(present, `client ${o.i} applied=${o.applied}`).toBe(o.applied);
       }
     } finally {
       await Promise.all(clients.map((c) => c.close()));

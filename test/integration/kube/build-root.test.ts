@@ -64,6 +64,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await tearDownNamespace(WITH, [withRoot]);
   await tearDownNamespace(WITHOUT, [withoutRoot]);
+  // built images are tagged by their context's digest: find them by their project's label
+  for (const ns of [WITH, WITHOUT]) {
+    const filters = JSON.stringify({ label: [`berth.dev/project=${ns}.built`] });
+    for (const img of await docker().listImages({ filters }))
+      await docker()
+        .getImage(img.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+  }
   await docker()
     .getImage(IMAGE)
     .remove({ force: true })

@@ -140,14 +140,21 @@ describe("build: images follow their source (real Docker)", () => {
         .getContainer((await containerId()) ?? "")
         .inspect()
     ).Image;
-    const dry = await cli(d, ["gc", "--dry-run", "--keep", "0"]);
-    expect(dry.code).toBe(0);
-    expect(dry.out).toMatch(/would remove 1 image/);
+    // gc is engine-wide: other suites' built images may be in the report too; look at ours
+    type Report = { removed: { id: string; project: string }[] };
+    const ours = (r: Report) => r.removed.filter((i) => i.project === `default/${project}`).map((i) => i.id);
+    const superseded = (await builtImages()).map((i) => i.Id).filter((id) => id !== inUse);
+    expect(superseded).toHaveLength(1);
+    const dry = await cli(d, ["gc", "--dry-run", "--keep", "0", "-o", "json"]);
+    expect(dry.code, dry.err).toBe(0);
+    expect(ours(JSON.parse(dry.out) as Report)).toEqual(superseded);
     expect(await builtImages()).toHaveLength(2);
-    const run = await cli(d, ["gc", "--keep", "0"]);
+    const text = await cli(d, ["gc", "--dry-run", "--keep", "0"]);
+    expect(text.out).toMatch(/would remove \d+ images? \([\d.]+ MiB\), kept \d+/);
+    const run = await cli(d, ["gc", "--keep", "0", "-o", "json"]);
     expect(run.err).toBe("");
     expect(run.code).toBe(0);
-    expect(run.out).toMatch(/removed 1 image/);
+    expect(ours(JSON.parse(run.out) as Report)).toEqual(superseded);
     const left = await builtImages();
     expect(left.map((i) => i.Id)).toEqual([inUse]);
     expect(await served(d)).toBe("v2");

@@ -1,8 +1,9 @@
 /**
- * Demultiplexes Docker's log stream (8-byte frame headers: stream, 3 zero bytes, big-endian size)
- * into timestamped lines, in time linear in the input: every byte is looked at a constant number
+ * Demultiplexes Docker's log stream (framed as an exec attach is: {@link ExecDemuxer}) into
+ * timestamped lines, in time linear in the input: every byte is looked at a constant number
  * of times, partial lines are kept as a list of pieces and joined once when their newline arrives.
  */
+import { ExecDemuxer } from "../runtime/exec-stream.js";
 import type { LogStreamName } from "./log-line.js";
 import { normalizeTimestamp } from "./log-line.js";
 
@@ -13,7 +14,6 @@ export interface RawLogLine {
   line: string;
 }
 
-const HEADER = 8;
 const NEWLINE = 0x0a;
 
 /**
@@ -22,39 +22,17 @@ const NEWLINE = 0x0a;
  * with a TTY) the body is not framed and everything is stdout.
  */
 export class LogDemuxer {
-  private readonly header = Buffer.alloc(HEADER);
-  private headerFill = 0;
-  private remaining = 0;
-  private current: LogStreamName = "stdout";
+  private readonly frames: ExecDemuxer;
   private readonly pending: Record<LogStreamName, Buffer[]> = { stdout: [], stderr: [] };
 
-  constructor(private readonly raw = false) {}
+  constructor(raw = false) {
+    this.frames = new ExecDemuxer(raw);
+  }
 
   /** Consumes one chunk and returns the lines it completed, in order. */
   push(chunk: Buffer): RawLogLine[] {
     const out: RawLogLine[] = [];
-    if (this.raw) {
-      this.payload(chunk, 0, chunk.length, out);
-      return out;
-    }
-    let i = 0;
-    while (i < chunk.length) {
-      if (this.remaining === 0) {
-        const take = Math.min(HEADER - this.headerFill, chunk.length - i);
-        chunk.copy(this.header, this.headerFill, i, i + take);
-        this.headerFill += take;
-        i += take;
-        if (this.headerFill < HEADER) break;
-        this.headerFill = 0;
-        this.current = this.header[0] === 2 ? "stderr" : "stdout";
-        this.remaining = this.header.readUInt32BE(4);
-        continue;
-      }
-      const end = Math.min(chunk.length, i + this.remaining);
-      this.payload(chunk, i, end, out);
-      this.remaining -= end - i;
-      i = end;
-    }
+    for (const piece of this.frames.push(chunk)) this.payload(piece.stream, piece.data, out);
     return out;
   }
 
@@ -71,9 +49,9 @@ export class LogDemuxer {
     return out;
   }
 
-  private payload(chunk: Buffer, start: number, end: number, out: RawLogLine[]): void {
-    const stream = this.current;
-    let from = start;
+  private payload(stream: LogStreamName, chunk: Buffer, out: RawLogLine[]): void {
+    const end = chunk.length;
+    let from = 0;
     while (from < end) {
       const nl = chunk.indexOf(NEWLINE, from);
       if (nl < 0 || nl >= end) {
